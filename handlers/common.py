@@ -1,0 +1,196 @@
+"""Commands every role has (/help, /cancel, /sos, /privacy), routing of text and buttons,
+the private-chat guard and the error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot import texts
+from bot.context import BotContext
+from handlers import keyboards
+from handlers.callbacks import Callback, parse
+from handlers.flow import step_handler
+from storage.models import Membership, MemberStatus, Role
+from storage.repositories.flows import clear_flow, get_flow
+from storage.repositories.users import get_user
+
+log = logging.getLogger(__name__)
+
+ButtonHandler = Callable[[Update, BotContext, Callback], Awaitable[None]]
+_BUTTON_AREAS: dict[str, ButtonHandler] = {}
+
+# Hooks for free text outside any flow (e.g. risk language); return True when handled.
+FreeTextHook = Callable[[Update, BotContext], Awaitable[bool]]
+free_text_hooks: list[FreeTextHook] = []
+
+
+def button_area(area: str) -> Callable[[ButtonHandler], ButtonHandler]:
+    """Register the handler for callback data starting with `area:`."""
+
+    def register(func: ButtonHandler) -> ButtonHandler:
+        _BUTTON_AREAS[area] = func
+        return func
+
+    return register
+
+
+async def is_facilitator_anywhere(context: BotContext, user_id: int) -> bool:
+    """True for enrolled facilitators and anyone facilitating a group."""
+    from sqlalchemy import select
+
+    async with context.db() as session:
+        user = await get_user(session, user_id)
+        if user is not None and user.is_facilitator:
+            return True
+        row = await session.execute(
+            select(Membership.id).where(
+                Membership.user_id == user_id,
+                Membership.role.in_([Role.FACILITATOR, Role.CO_FACILITATOR]),
+                Membership.status == MemberStatus.ACTIVE,
+            ).limit(1)
+        )
+        return row.first() is not None
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List the commands of the caller's role."""
+    tg_user = update.effective_user
+    assert tg_user is not None and update.effective_message is not None
+    async with context.db() as session:
+        user = await get_user(session, tg_user.id)
+    if user is None or not user.is_onboarded:
+        text = texts.HELP_NEW
+    else:
+        text = texts.HELP_PARTICIPANT
+    if await is_facilitator_anywhere(context, tg_user.id):
+        text += texts.HELP_FACILITATOR
+    if context.services.is_admin(tg_user.id):
+        text += texts.HELP_ADMIN
+    await update.effective_message.reply_html(text)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """Leave whatever flow the person is in."""
+    tg_user = update.effective_user
+    assert tg_user is not None and update.effective_message is not None
+    async with context.db() as session:
+        state = await get_flow(session, tg_user.id)
+        if state is not None:
+            await clear_flow(session, tg_user.id)
+    if context.user_data:
+        context.user_data.clear()
+    await update.effective_message.reply_html(
+        texts.CANCELLED if state is not None else texts.NOTHING_TO_CANCEL
+    )
+
+
+async def sos(update: Update, context: BotContext) -> None:
+    """Crisis resources, always available, also before onboarding and in group chats."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(sos_text(context))
+
+
+def sos_text(context: BotContext) -> str:
+    """The deployment's crisis resources with a kind header and footer."""
+    from html import escape
+
+    return texts.SOS_HEADER + escape(context.settings.crisis_resources) + texts.SOS_FOOTER
+
+
+async def privacy(update: Update, context: BotContext) -> None:
+    """What is stored and who sees it."""
+    tg_user = update.effective_user
+    assert tg_user is not None and update.effective_message is not None
+    async with context.db() as session:
+        user = await get_user(session, tg_user.id)
+    if user is None:
+        visibility = texts.PRIVACY_NOT_STORED
+    else:
+        visibility = "allowed" if user.share_with_facilitators else "not allowed"
+    await update.effective_message.reply_html(
+        texts.PRIVACY.format(
+            visibility=visibility, min_members=context.settings.min_aggregate_members
+        )
+    )
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    """Text in a private chat: the current flow's step, a hook, or a gentle pointer."""
+    tg_user = update.effective_user
+    message = update.effective_message
+    assert tg_user is not None and message is not None
+    text = message.text or ""
+    for hook in free_text_hooks:
+        if await hook(update, context):
+            return
+    async with context.db() as session:
+        state = await get_flow(session, tg_user.id)
+        handler = step_handler(state) if state is not None else None
+        if state is not None and handler is not None:
+            if not text.strip():
+                await message.reply_html(texts.TEXT_EMPTY)
+                return
+            await handler(update, context, session, state)
+            return
+        user = await get_user(session, tg_user.id)
+    if user is None or not user.is_onboarded:
+        await message.reply_html(texts.FINISH_ONBOARDING)
+        return
+    await message.reply_html(texts.NOT_UNDERSTOOD)
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """Route a button press to its area; stale or forged data gets a kind answer."""
+    query = update.callback_query
+    assert query is not None
+    cb = parse(query.data)
+    handler = _BUTTON_AREAS.get(cb.area) if cb is not None else None
+    if cb is None or handler is None:
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    await handler(update, context, cb)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not know."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(texts.UNKNOWN_COMMAND)
+
+
+async def not_private(update: Update, context: BotContext) -> None:
+    """Anything but /sos and /help in a group chat: invite to the private chat."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.chat.type == ChatType.CHANNEL:
+        return
+    await message.reply_html(
+        texts.PRIVATE_ONLY,
+        reply_markup=keyboards.open_private_chat_keyboard(context.bot.username),
+    )
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure without any message text and answer the person kindly."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error while handling update %s: %s",
+        update_id,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.ERROR_APOLOGY[:190], show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, texts.ERROR_APOLOGY)
+    except TelegramError:
+        log.warning("could not send the apology for update %s", update_id)
