@@ -42,7 +42,10 @@ ONBOARDING_DONE = (
     "• Facilitators {visibility} your individual check-ins\n\n"
     "{next_step}"
 )
-NEXT_STEP_JOIN = "To join your group, open the invite link your facilitator gave you, or send /join followed by the code."
+NEXT_STEP_JOIN = (
+    "To join your group, open the invite link your facilitator gave you, "
+    "or send /join followed by the code."
+)
 VISIBILITY_YES = "can see"
 VISIBILITY_NO = "see only group summaries, not"
 WELCOME_BACK = "Welcome back 💚 You can check in with /checkin, or send /help to see what I can do."
@@ -64,7 +67,10 @@ NOT_UNDERSTOOD = (
 PRIVATE_ONLY = (
     "Let's talk in private, so your answers stay between us. Tap the button to open our chat."
 )
-STALE_BUTTON = "That button is from an earlier conversation and no longer works. Send /help to start again."
+STALE_BUTTON = (
+    "That button is from an earlier conversation and no longer works. "
+    "Send /help to start again."
+)
 ERROR_APOLOGY = (
     "Sorry, something went wrong on my side. Nothing you've saved is lost. "
     "Please try again in a moment. If you need help right now, send /sos."

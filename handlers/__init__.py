@@ -42,7 +42,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(~PRIVATE & (filters.COMMAND | filters.Entity("mention")), common.not_private)
     )
 
-    app.add_error_handler(common.on_error)  # type: ignore[arg-type]
+    app.add_error_handler(common.on_error)
 
 
 @common.button_area("ob")

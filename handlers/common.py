@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
 from bot.context import BotContext
@@ -93,6 +94,7 @@ async def sos(update: Update, context: BotContext) -> None:
     """Crisis resources, always available, also before onboarding and in group chats."""
     assert update.effective_message is not None
     await update.effective_message.reply_html(sos_text(context))
+    raise ApplicationHandlerStop
 
 
 def sos_text(context: BotContext) -> str:

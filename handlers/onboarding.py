@@ -16,7 +16,13 @@ from telegram import Update
 from bot import texts
 from bot.context import BotContext
 from bot.prompts import reschedule_prompt
-from bot.timeutil import COMMON_ZONES, TimeInputError, format_time, parse_time_of_day, parse_timezone
+from bot.timeutil import (
+    COMMON_ZONES,
+    TimeInputError,
+    format_time,
+    parse_time_of_day,
+    parse_timezone,
+)
 from handlers import keyboards
 from handlers.callbacks import Callback
 from handlers.flow import text_step

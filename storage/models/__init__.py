@@ -13,8 +13,8 @@ from storage.models.groups import (
     Group,
     Invite,
     InviteKind,
-    MemberStatus,
     Membership,
+    MemberStatus,
     Role,
 )
 from storage.models.safety import Alert, AlertEvent, AlertStatus
