@@ -16,6 +16,7 @@ from bot.context import BotContext
 from handlers import keyboards
 from handlers.callbacks import Callback, parse
 from handlers.flow import step_handler
+from handlers.hooks import screen_text
 from storage.models import Membership, MemberStatus, Role
 from storage.repositories.flows import clear_flow, get_flow
 from storage.repositories.users import get_user
@@ -24,10 +25,6 @@ log = logging.getLogger(__name__)
 
 ButtonHandler = Callable[[Update, BotContext, Callback], Awaitable[None]]
 _BUTTON_AREAS: dict[str, ButtonHandler] = {}
-
-# Hooks for free text outside any flow (e.g. risk language); return True when handled.
-FreeTextHook = Callable[[Update, BotContext], Awaitable[bool]]
-free_text_hooks: list[FreeTextHook] = []
 
 
 def button_area(area: str) -> Callable[[ButtonHandler], ButtonHandler]:
@@ -122,14 +119,11 @@ async def privacy(update: Update, context: BotContext) -> None:
 
 
 async def free_text(update: Update, context: BotContext) -> None:
-    """Text in a private chat: the current flow's step, a hook, or a gentle pointer."""
+    """Text in a private chat: the current flow's step, risk screening, or a gentle pointer."""
     tg_user = update.effective_user
     message = update.effective_message
     assert tg_user is not None and message is not None
     text = message.text or ""
-    for hook in free_text_hooks:
-        if await hook(update, context):
-            return
     async with context.db() as session:
         state = await get_flow(session, tg_user.id)
         handler = step_handler(state) if state is not None else None
@@ -138,6 +132,8 @@ async def free_text(update: Update, context: BotContext) -> None:
                 await message.reply_html(texts.TEXT_EMPTY)
                 return
             await handler(update, context, session, state)
+            return
+        if await screen_text(update, context, session, text, "message"):
             return
         user = await get_user(session, tg_user.id)
     if user is None or not user.is_onboarded:

@@ -144,3 +144,17 @@ def rsvp_buttons(occurrence_id: int, current: str | None = None) -> list[list[Bu
         for value, label in choices
     ]
     return [row[:2], row[2:]]
+
+
+MOOD_EMOJI = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+
+
+def mood_buttons(local_date_compact: str) -> list[list[Button]]:
+    """Mood 1-5 buttons (digit and emoji) for the check-in of one local day (YYYYMMDD).
+
+    Callback data: `ci:m:<YYYYMMDD>:<mood>`; the check-in handlers own the `ci` area.
+    """
+    return [
+        [Button(f"{mood} {emoji}", data=f"ci:m:{local_date_compact}:{mood}")]
+        for mood, emoji in sorted(MOOD_EMOJI.items(), reverse=True)
+    ]
