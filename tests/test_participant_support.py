@@ -1,4 +1,4 @@
-"""Helpers for the participant tests: groups, invites and facilitators written straight to the DB."""
+"""Helpers for the participant tests: groups, invites and facilitators written to the DB."""
 
 from __future__ import annotations
 
