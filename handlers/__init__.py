@@ -29,6 +29,10 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("cancel", common.cancel, filters=PRIVATE))
     app.add_handler(CommandHandler("privacy", common.privacy, filters=PRIVATE))
 
+    # --- participant --- (join, check-in, mood, sessions, settings, groups, leave, my data)
+    _register_participant(app)
+    # --- end participant ---
+
     # Buttons: routed by the area prefix of their callback data.
     app.add_handler(CallbackQueryHandler(common.button))
 
@@ -48,3 +52,42 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 @common.button_area("ob")
 async def _onboarding_buttons(update: Any, context: Any, cb: Callback) -> None:
     await onboarding.on_button(update, context, cb)
+
+
+# --- participant ---
+def _register_participant(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Participant commands; /groups only if no one registered it before (it hands
+    facilitators on to the facilitator view itself)."""
+    from handlers import (
+        checkin,
+        join,
+        mood,
+        mydata,
+        participant_groups,
+        sessions_list,
+        user_settings,
+    )
+
+    for name, callback in [
+        ("join", join.join_command),
+        ("checkin", checkin.checkin_command),
+        ("mood", mood.mood_command),
+        ("sessions", sessions_list.sessions_command),
+        ("settings", user_settings.settings_command),
+        ("leave", participant_groups.leave_command),
+        ("export", mydata.export_command),
+        ("forget", mydata.forget_command),
+    ]:
+        app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    taken = any(
+        isinstance(h, CommandHandler) and "groups" in h.commands for h in app.handlers.get(0, [])
+    )
+    if not taken:
+        app.add_handler(
+            CommandHandler("groups", participant_groups.groups_command, filters=PRIVATE)
+        )
+    common.button_area("ci")(checkin.on_button)
+    common.button_area("pset")(user_settings.on_button)
+    common.button_area("pleave")(participant_groups.on_button)
+    common.button_area("pdata")(mydata.on_button)
+# --- end participant ---
