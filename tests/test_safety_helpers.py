@@ -1,0 +1,135 @@
+"""Helpers for the safety and peer-support tests: groups, members, check-ins, and one
+planner tick + dispatch of due deliveries to the emulator."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.delivery.outbox import NOTICE, OUTCOME_HOOKS, PLANNERS, RENDERERS, Rendered
+from storage.models import (
+    CheckIn,
+    Delivery,
+    DeliveryStatus,
+    Group,
+    Membership,
+    MemberStatus,
+    Role,
+)
+from tests.harness import BotHarness
+
+
+async def make_group(
+    h: BotHarness,
+    *,
+    facilitators: tuple[int, ...] = (),
+    co_facilitators: tuple[int, ...] = (),
+    participants: tuple[int, ...] = (),
+    name: str = "Tuesday circle",
+    zone: str = "Europe/Berlin",
+    who5: bool = False,
+    joined: datetime | None = None,
+) -> int:
+    """A group with active members (all already onboarded); returns its id."""
+    now = joined or h.clock.now()
+    async with h.db() as session:
+        group = Group(
+            name=name, timezone=zone, approval_required=False, reminder_offsets=[60],
+            digest_offset_minutes=120, who5_enabled=who5, created_by=facilitators[0]
+            if facilitators else 900, created_at=now,
+        )
+        session.add(group)
+        await session.flush()
+        for role, ids in (
+            (Role.FACILITATOR, facilitators),
+            (Role.CO_FACILITATOR, co_facilitators),
+            (Role.PARTICIPANT, participants),
+        ):
+            for user_id in ids:
+                session.add(
+                    Membership(
+                        group_id=group.id, user_id=user_id, role=role,
+                        status=MemberStatus.ACTIVE, joined_at=now, updated_at=now,
+                    )
+                )
+        return group.id
+
+
+async def add_checkin(h: BotHarness, user_id: int, day: date, mood: int) -> None:
+    """A check-in row for a past day (arrangement only)."""
+    now = h.clock.now()
+    async with h.db() as session:
+        session.add(
+            CheckIn(user_id=user_id, local_date=day, mood=mood, tags=[], created_at=now,
+                    updated_at=now)
+        )
+
+
+def markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
+    """Telegram buttons for a rendered message."""
+    if not rendered.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
+            for row in rendered.buttons
+        ]
+    )
+
+
+async def tick(h: BotHarness, kind: str | None = None) -> list[Delivery]:
+    """Run every planner once, then render and send every due delivery; returns those sent
+    (of `kind` when given)."""
+    services = h.services
+    now = h.clock.now()
+    for plan in list(PLANNERS):
+        async with h.db() as session:
+            await plan(session, services, now)
+    sent: list[Delivery] = []
+    async with h.db() as session:
+        rows = await session.execute(
+            select(Delivery)
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
+            .order_by(Delivery.id)
+        )
+        for delivery in rows.scalars():
+            render = RENDERERS.get(delivery.kind)
+            if render is None and delivery.kind == NOTICE:
+                rendered = Rendered(str(delivery.payload.get("text", "")))
+            elif render is None:
+                continue
+            else:
+                rendered = await render(session, delivery, services)
+            if rendered.skip:
+                delivery.status = DeliveryStatus.SKIPPED
+                delivery.outcome = rendered.skip
+                continue
+            message = await h.app.bot.send_message(
+                delivery.recipient_id, rendered.text, parse_mode="HTML",
+                reply_markup=markup(rendered),
+            )
+            delivery.status = DeliveryStatus.SENT
+            delivery.message_id = message.message_id
+            delivery.sent_at = now
+            sent.append(delivery)
+    for delivery in sent:
+        for hook in OUTCOME_HOOKS.get(delivery.kind, []):
+            await hook(services, delivery)
+    return [d for d in sent if kind is None or d.kind == kind]
+
+
+async def deliveries(h: BotHarness, kind: str | None = None) -> list[Delivery]:
+    """Every delivery row (of one kind)."""
+    async with h.db() as session:
+        stmt = select(Delivery).order_by(Delivery.id)
+        if kind is not None:
+            stmt = stmt.where(Delivery.kind == kind)
+        return list((await session.execute(stmt)).scalars())
+
+
+def texts_of(messages: list[dict[str, Any]]) -> str:
+    """All message texts joined, for assertions."""
+    return "\n".join(str(m.get("text") or "") for m in messages)
