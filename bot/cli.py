@@ -53,12 +53,42 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Try circlebot locally: emulator, bot, demo data and a web page (no Telegram, no token)."""
+    from pathlib import Path
+
+    from bot.sandbox.runtime import SandboxOptions, run_sandbox
+
+    options = SandboxOptions(
+        host="127.0.0.1",
+        port=args.port,
+        keep=Path(args.keep) if args.keep else None,
+        open_browser=not args.no_browser,
+        log_level=args.log_level,
+    )
+    return run_sandbox(options)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="circlebot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start the bot")
     run.set_defaults(func=cmd_run)
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try circlebot locally in the browser: no Telegram, no token, demo data",
+        description="Start a local Bot API emulator, the bot, demo data and a web page on "
+        "127.0.0.1 where you chat as several personas and move the clock forward.",
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="page port (default 8080)")
+    sandbox.add_argument("--keep", metavar="DIR", help="keep the sandbox state in DIR")
+    sandbox.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    sandbox.add_argument(
+        "--log-level", default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="bot log level (default WARNING)",
+    )
+    sandbox.set_defaults(func=cmd_sandbox)
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_sub.add_parser("upgrade", help="apply migrations")
