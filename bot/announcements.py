@@ -236,10 +236,18 @@ async def report_state(
         return announcement, report_text(to, counts, announcement.status), finished
 
 
+def _bot(services: Services) -> Any:
+    """The PTB bot: the delivery engine's, or one a handler left in `services.extras`."""
+    from bot.delivery.engine import ENGINE_KEY
+
+    engine = services.extras.get(ENGINE_KEY)
+    return getattr(engine, "bot", None) or services.extras.get("bot")
+
+
 async def edit_report(services: Services, announcement_id: int, *, force: bool = False) -> bool:
     """Edit the facilitator's report message, at most every 2 s unless final or forced.
     Returns True when an edit was sent."""
-    bot: Any = services.extras.get("bot")
+    bot = _bot(services)
     last: dict[int, float] = services.extras.setdefault(_LAST_EDIT_KEY, {})
     now_mono = services.clock.monotonic()
     announcement, text, finished = await report_state(services, announcement_id)

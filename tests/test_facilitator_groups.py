@@ -9,6 +9,7 @@ from sqlalchemy import select
 from storage.models import Group, InviteKind, Membership, Role, SessionOccurrence, SessionRule
 from storage.repositories.invites import active_invite
 from storage.repositories.users import get_user
+from tests.harness import BotHarness
 from tests.test_facilitator_steps import (
     ADMIN,
     FAC,
@@ -17,7 +18,6 @@ from tests.test_facilitator_steps import (
     join,
     link_payload,
 )
-from tests.harness import BotHarness
 
 
 async def test_admin_link_enrols_once_and_sets_the_menu(any_bot: BotHarness) -> None:
@@ -144,7 +144,7 @@ async def test_co_facilitator_link_and_groups_view(bot: BotHarness) -> None:
     # A co-facilitator cannot create co-facilitator links, nor groups.
     await h.send(30, "/invite")
     message = await h.find_button_message(30, "New link")
-    msg = [m for m in await h.emu.messages(30) if m["message_id"] == message][0]
+    msg = next(m for m in await h.emu.messages(30) if m["message_id"] == message)
     labels = [b["text"] for row in msg["reply_markup"]["inline_keyboard"] for b in row]
     assert not any("co-facilitator" in label for label in labels)
     assert "enrolled facilitators" in (await h.send(30, "/newgroup"))[-1]["text"]

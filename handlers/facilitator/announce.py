@@ -20,6 +20,7 @@ from bot.announcements import (
     rendered_length,
 )
 from bot.context import BotContext
+from bot.delivery.engine import kick_delivery
 from bot.roles import facilitated_groups, require_facilitator
 from bot.timeutil import TimeInputError, parse_local_datetime
 from handlers.callbacks import Callback
@@ -174,6 +175,7 @@ async def _send_now(update: Update, context: BotContext, cb: Callback) -> str | 
         await clear_flow(session, uid)
         announcement_id = announcement.id
     log.info("announcement %s sent now by %s", announcement_id, uid)
+    kick_delivery(context.services)
     await edit_report(context.services, announcement_id, force=True)
     return None
 
