@@ -95,21 +95,33 @@ def personas(join_link: str, group: str) -> list[Persona]:
     """The people whose chats the page shows, with what to try as each."""
     return [
         Persona(
-            "participant", PARTICIPANT_ID, "Maya", "Participant",
+            "participant",
+            PARTICIPANT_ID,
+            "Maya",
+            "Participant",
             f"Member of {group} with three weeks of check-ins. "
             "Try /checkin, /mood, /sessions or /help.",
         ),
         Persona(
-            "facilitator", FACILITATOR_ID, "Dr. Sam Rivera", "Facilitator",
+            "facilitator",
+            FACILITATOR_ID,
+            "Dr. Sam Rivera",
+            "Facilitator",
             f"Runs {group}. Try /announce, /members, /report, /schedule.",
         ),
         Persona(
-            "newcomer", NEWCOMER_ID, "Alex", "New here",
+            "newcomer",
+            NEWCOMER_ID,
+            "Alex",
+            "New here",
             "Has never talked to the bot. The clinic gave Alex this join link — "
             f"tap it or paste it into the message box: {join_link}",
         ),
         Persona(
-            "admin", ADMIN_ID, "Jordan", "Clinic admin",
+            "admin",
+            ADMIN_ID,
+            "Jordan",
+            "Clinic admin",
             "Enrols facilitators and watches platform health. Try /addfacilitator or /admin.",
             shown=False,
         ),
@@ -230,13 +242,17 @@ async def load_demo_info(session: AsyncSession, bot_username: str) -> DemoInfo:
     group = (await session.execute(select(Group).order_by(Group.id))).scalars().first()
     assert group is not None
     invite = (
-        await session.execute(
-            select(Invite)
-            .where(Invite.kind == InviteKind.JOIN, Invite.group_id == group.id)
-            .where(Invite.revoked_at.is_(None))
-            .order_by(Invite.id.desc())
+        (
+            await session.execute(
+                select(Invite)
+                .where(Invite.kind == InviteKind.JOIN, Invite.group_id == group.id)
+                .where(Invite.revoked_at.is_(None))
+                .order_by(Invite.id.desc())
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     token = invite.token if invite else ""
     return _info(group, token, bot_username)
 

@@ -66,7 +66,7 @@ async def _session_starts(session: AsyncSession, now: datetime) -> list[tuple[da
         .where(SessionOccurrence.starts_at > now, SessionOccurrence.starts_at <= horizon)
     )
     stored = set()
-    for occurrence, group in occurrences.tuples():
+    for occurrence, group in occurrences:
         starts.append((occurrence.starts_at, group))
         stored.add((group.id, occurrence.starts_at))
     rules = await session.execute(
@@ -74,7 +74,7 @@ async def _session_starts(session: AsyncSession, now: datetime) -> list[tuple[da
         .join(Group, Group.id == SessionRule.group_id)
         .where(SessionRule.active.is_(True), Group.archived_at.is_(None))
     )
-    for rule, group in rules.tuples():
+    for rule, group in rules:
         window_end = now + timedelta(days=15)
         for start in weekly_occurrences(
             set(rule.weekdays), rule.start_time, group.timezone, now, window_end
