@@ -75,12 +75,19 @@ async def test_demo_data_is_a_group_with_three_weeks_of_history(sqlite_engine: A
         invite = await find_invite(session, info.join_token)
         assert invite is not None and invite.group_id == info.group_id
         assert invite_problem(invite, NOW) is None
-        one_off = (await session.execute(select(SessionOccurrence))).scalar_one()
-        assert one_off.starts_at > NOW and one_off.next_reminder_at is not None
-        rule = (await session.execute(select(SessionRule))).scalar_one()
-        assert demo.next_weekly_start(rule, NOW) == NOW.replace(hour=17, minute=30) + timedelta(
-            days=2
-        )  # 18:30 in Berlin (UTC+1 in March) two days from today
+        occurrences = (
+            (await session.execute(select(SessionOccurrence).order_by(SessionOccurrence.starts_at)))
+            .scalars()
+            .all()
+        )
+        one_offs = [o for o in occurrences if o.rule_id is None]
+        weekly = [o for o in occurrences if o.rule_id is not None]
+        assert len(one_offs) == 1 and one_offs[0].starts_at > NOW
+        # 18:30 in Berlin (UTC+1 in March) two days from today, then every week
+        assert weekly[0].starts_at == NOW.replace(hour=17, minute=30) + timedelta(days=2)
+        assert weekly[1].starts_at - weekly[0].starts_at == timedelta(days=7)
+        assert all(o.next_reminder_at is not None for o in occurrences)
+        assert (await session.execute(select(SessionRule))).scalar_one().active
         again = await demo.load_demo_info(session, "circlebot_local_bot")
     assert again.join_token == info.join_token
     assert {p.key for p in info.personas} == {"participant", "facilitator", "newcomer", "admin"}
@@ -94,10 +101,12 @@ async def test_clock_targets_come_from_the_schedule(sqlite_engine: AsyncEngine) 
         reminder = await timetravel.next_session_reminder(session, NOW)
         start = await timetravel.next_session_start(session, NOW)
         prompt = await timetravel.next_checkin_prompt(session, NOW)
+        maya = await timetravel.next_checkin_prompt(session, NOW, [demo.PARTICIPANT_ID])
     weekly = NOW.replace(hour=17, minute=30) + timedelta(days=2)
     assert start == weekly
     assert reminder == weekly - timedelta(hours=24)  # the default 24 h reminder comes first
     assert prompt == NOW.replace(hour=18, minute=30)  # Lena: 19:30 Berlin, the first one left today
+    assert maya == NOW.replace(hour=19)  # Maya checks in at 20:00 Berlin time
 
 
 def test_a_pasted_join_link_becomes_start_with_its_payload() -> None:

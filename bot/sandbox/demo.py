@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import TextCipher
 from bot.prompts import reschedule_prompt
-from bot.timeutil import local_date, to_utc, weekly_occurrences
+from bot.scheduling.sessions import add_one_off, create_weekly_rule
+from bot.timeutil import local_date, to_utc
 from storage.models import (
     DEFAULT_REMINDER_OFFSETS,
     CheckIn,
@@ -25,10 +26,7 @@ from storage.models import (
     InviteKind,
     Membership,
     MemberStatus,
-    OccurrenceStatus,
     Role,
-    SessionOccurrence,
-    SessionRule,
     User,
 )
 from storage.repositories.invites import create_invite
@@ -187,49 +185,14 @@ def _checkins(
     return rows
 
 
-def _sessions(group: Group, now: datetime) -> tuple[SessionRule, SessionOccurrence]:
-    """A weekly session two days from today and a one-off workshop next week."""
+async def _sessions(session: AsyncSession, group: Group, now: datetime) -> None:
+    """A weekly session two days from today and a one-off workshop later, through the session
+    domain (so occurrences and their reminder times are planned as a facilitator's would be)."""
     today = local_date(now, DEMO_ZONE)
     weekday = (today + timedelta(days=2)).weekday()
-    rule = SessionRule(
-        group_id=group.id,
-        weekdays=[weekday],
-        start_time=SESSION_TIME,
-        duration_minutes=SESSION_MINUTES,
-        active=True,
-        planned_until=None,
-        created_at=group.created_at,
-        updated_at=group.created_at,
-    )
-    one_off_day = today + timedelta(days=5)
-    starts = to_utc(one_off_day, time(11, 0), DEMO_ZONE)
-    one_off = SessionOccurrence(
-        group_id=group.id,
-        rule_id=None,
-        rule_slot=None,
-        starts_at=starts,
-        duration_minutes=120,
-        status=OccurrenceStatus.SCHEDULED,
-        title="Workshop: sleep and stress",
-        next_reminder_at=_first_reminder(starts, group.reminder_offsets, now),
-        created_at=now,
-        updated_at=now,
-    )
-    return rule, one_off
-
-
-def _first_reminder(starts: datetime, offsets: list[int], now: datetime) -> datetime | None:
-    """The earliest reminder instant still ahead of `now`, if any."""
-    future = [starts - timedelta(minutes=m) for m in offsets if starts - timedelta(minutes=m) > now]
-    return min(future) if future else None
-
-
-def next_weekly_start(rule: SessionRule, now: datetime) -> datetime | None:
-    """The next start of a weekly rule after `now` (in the demo zone)."""
-    found = weekly_occurrences(
-        set(rule.weekdays), rule.start_time, DEMO_ZONE, now, now + timedelta(days=8)
-    )
-    return found[0] if found else None
+    await create_weekly_rule(session, group, [weekday], SESSION_TIME, SESSION_MINUTES, now)
+    starts = to_utc(today + timedelta(days=5), time(11, 0), DEMO_ZONE)
+    await add_one_off(session, group, starts, 120, now, title="Workshop: sleep and stress")
 
 
 async def has_demo_data(session: AsyncSession) -> bool:
@@ -297,8 +260,7 @@ async def seed_demo(
         await session.flush()
         session.add(_membership(group.id, user_id, Role.PARTICIPANT, user.created_at))
         session.add_all(_checkins(user, today, now, cipher, rng))
-    rule, one_off = _sessions(group, now)
-    session.add_all([rule, one_off])
+    await _sessions(session, group, now)
     invite = await create_invite(session, InviteKind.JOIN, group.id, FACILITATOR_ID, now)
     await session.flush()
     return _info(group, invite.token, bot_username)

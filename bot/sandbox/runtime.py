@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 SANDBOX_TOKEN = "123456789:SANDBOX-not-a-real-token"  # noqa: S105 - the emulator takes any
 DEFAULT_PORT = 8080
 PLANNER_INTERVAL_SECONDS = 2.0
+# services.extras key of the running DeliveryEngine (bot/delivery/engine.py: ENGINE_KEY).
+DELIVERY_ENGINE_KEY = "delivery"
 
 
 @dataclass
@@ -145,6 +147,8 @@ class Sandbox:
                 self.info = await demo.seed_demo(session, self.clock.now(), cipher, username)
         for persona in self.info.personas:
             await self.emu.add_user(persona.user_id, first_name=persona.name)
+        for user_id, name, _ in demo.MEMBERS:  # the other members' chats exist too
+            await self.emu.add_user(user_id, first_name=name)
 
     async def _start_bot(self) -> None:
         """Build the application on the shared clock and poll the emulator, as run_polling would."""
@@ -195,6 +199,10 @@ class Sandbox:
         return f"http://{host}:{actual}/"
 
     # ---------------------------------------------------------------------- clock
+    def persona_ids(self) -> list[int]:
+        """Telegram ids of the people on the page."""
+        return [p.user_id for p in self.info.personas] if self.info else []
+
     def offset_at(self, real_epoch: float) -> float:
         """The clock offset (seconds) that was in force at a real moment."""
         offset = 0.0
@@ -231,7 +239,10 @@ class Sandbox:
                 raise ValueError(f"unknown clock action {action!r}")
             assert self.engine is not None
             async with make_sessionmaker(self.engine)() as session:
-                found = await finders[action](session, now)
+                if action == "checkin":  # a prompt someone on the page will see
+                    found = await timetravel.next_checkin_prompt(session, now, self.persona_ids())
+                else:
+                    found = await finders[action](session, now)
             if found is None:
                 return {"jumped": False, "reason": "nothing scheduled ahead", **self.time_info()}
             target = found + timetravel.LANDING
@@ -244,16 +255,18 @@ class Sandbox:
         return {"jumped": True, "by_seconds": delta.total_seconds(), **self.time_info()}
 
     async def tick(self) -> None:
-        """Ask the delivery engine to plan and send what is due now, if it offers a hook."""
+        """Plan and send what is due now (the delivery engine's planner job, run at once)
+        instead of waiting for the planner's next interval."""
         if self.app is None:
             return
         services = self.app.bot_data.get("services")
-        hook = getattr(services, "extras", {}).get("tick_now") if services else None
-        if callable(hook):
+        engine = getattr(services, "extras", {}).get(DELIVERY_ENGINE_KEY) if services else None
+        plan_and_kick = getattr(engine, "plan_and_kick", None)
+        if callable(plan_and_kick):
             try:
-                await hook()
+                await plan_and_kick()
             except Exception:
-                log.exception("immediate tick after a clock jump failed")
+                log.exception("immediate planner tick after a clock jump failed")
 
 
 def _can_open_browser() -> bool:

@@ -6,6 +6,7 @@ these helpers find the next instant worth jumping to from what the database hold
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -47,11 +48,16 @@ async def _pending_delivery(session: AsyncSession, kind: str, now: datetime) -> 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def next_checkin_prompt(session: AsyncSession, now: datetime) -> datetime | None:
-    """When the next daily check-in prompt is due for anyone."""
-    users = await session.execute(select(User).where(User.prompts_enabled.is_(True)))
-    candidates = [next_prompt_at(user, now) for user in users.scalars()]
-    candidates.append(await _pending_delivery(session, CHECKIN_PROMPT, now))
+async def next_checkin_prompt(
+    session: AsyncSession, now: datetime, user_ids: Collection[int] | None = None
+) -> datetime | None:
+    """When the next daily check-in prompt is due (for `user_ids` only, when given)."""
+    stmt = select(User).where(User.prompts_enabled.is_(True))
+    if user_ids is not None:
+        stmt = stmt.where(User.id.in_(list(user_ids)))
+    candidates = [next_prompt_at(user, now) for user in (await session.execute(stmt)).scalars()]
+    if user_ids is None:
+        candidates.append(await _pending_delivery(session, CHECKIN_PROMPT, now))
     return _earliest(candidates, now)
 
 
