@@ -20,6 +20,10 @@ PRIVATE = filters.ChatType.PRIVATE
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register all handlers; order matters within a group, first match wins."""
+    # --- safety & peer support --- (importing registers screeners, check-in hooks, buttons)
+    from handlers import alerts, safety, share  # noqa: F401
+    # --- end safety & peer support ---
+
     # Group -1: /sos works everywhere, before anything else, for everyone.
     app.add_handler(CommandHandler("sos", common.sos), group=-1)
 
