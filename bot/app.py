@@ -15,6 +15,9 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.context import SERVICES_KEY, BotContext
 from bot.crypto import load_cipher
+from bot.delivery.lifecycle import make_limiter, stop_delivery
+from bot.delivery.lifecycle import start_hook as delivery_start_hook
+from bot.delivery.ratelimit import SharedRateLimiter
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import make_engine, make_sessionmaker
@@ -86,8 +89,10 @@ def build_application(
     from handlers import register_handlers
 
     clock = clock or SystemClock()
-    start_hooks = list(start_hooks or [])
-    stop_hooks = list(stop_hooks or [])
+    # --- delivery engine: one rate limiter for every request, engine started first ---
+    limiter = make_limiter(settings, clock)
+    start_hooks = [delivery_start_hook(limiter), *(start_hooks or [])]
+    stop_hooks = [stop_delivery, *(stop_hooks or [])]
     owns_engine = engine is None
 
     async def post_init(app: AnyApp) -> None:
@@ -125,6 +130,11 @@ def build_application(
             if owns_engine:
                 await services.engine.dispose()
 
+    async def post_stop(app: AnyApp) -> None:
+        services = app.bot_data.get(SERVICES_KEY)
+        if isinstance(services, Services):  # stop sending before the HTTP client closes
+            await stop_delivery(app, services)
+
     token = settings.telegram_bot_token or "1:sandbox"
     builder = (
         ApplicationBuilder()
@@ -133,7 +143,9 @@ def build_application(
         .base_file_url(f"{settings.telegram_api_base}/file/bot")
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
+        .rate_limiter(SharedRateLimiter(limiter, clock))
     )
     if request is not None:
         builder = builder.request(request)

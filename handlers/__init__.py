@@ -27,11 +27,27 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Group -1: /sos works everywhere, before anything else, for everyone.
     app.add_handler(CommandHandler("sos", common.sos), group=-1)
 
+    # --- delivery & RSVP --- (group -2: a person who had blocked the bot is reachable again)
+    from telegram import Update as _Update
+    from telegram.ext import TypeHandler
+
+    from handlers import rsvp
+
+    app.add_handler(TypeHandler(_Update, rsvp.note_reachable), group=-2)
+    common.button_area("rsvp")(rsvp.on_button)
+    # --- end delivery & RSVP ---
+
     # Group 0: private chat commands.
     app.add_handler(CommandHandler("start", onboarding.start, filters=PRIVATE))
     app.add_handler(CommandHandler("help", common.help_command, filters=PRIVATE))
     app.add_handler(CommandHandler("cancel", common.cancel, filters=PRIVATE))
     app.add_handler(CommandHandler("privacy", common.privacy, filters=PRIVATE))
+
+    # --- facilitator & admin --- (before participant: this block owns /groups for both views)
+    from handlers import facilitator
+
+    facilitator.register(app)
+    # --- end facilitator & admin ---
 
     # --- participant --- (join, check-in, mood, sessions, settings, groups, leave, my data)
     _register_participant(app)

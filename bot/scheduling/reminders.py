@@ -64,7 +64,7 @@ async def plan_reminders(session: AsyncSession, services: Services, now: datetim
         .with_for_update(skip_locked=True, of=SessionOccurrence)
     )
     handled = 0
-    for occurrence, group in rows.tuples():
+    for occurrence, group in rows.all():
         handled += 1
         offsets = reminder_offsets(group)
         planned_from = occurrence.next_reminder_at or now

@@ -360,7 +360,7 @@ async def expand_rules(session: AsyncSession, now: datetime, *, limit: int = 500
         .with_for_update(skip_locked=True, of=SessionRule)
     )
     created = 0
-    for rule, group in rows.tuples():
+    for rule, group in rows.all():
         created += await _expand_rule(session, rule, group, now)
     return created
 

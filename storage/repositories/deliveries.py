@@ -35,12 +35,22 @@ def _rowcount(result: object) -> int:
 
 
 async def reserve_due(
-    session: AsyncSession, *, now: datetime, worker: str, limit: int, lease: timedelta
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    due_before: datetime | None = None,
 ) -> list[Delivery]:
-    """Reserve up to `limit` due PENDING rows for `worker` (SKIP LOCKED on PostgreSQL)."""
+    """Reserve up to `limit` PENDING rows due by `due_before` (default `now`) for `worker`
+    (SKIP LOCKED on PostgreSQL, so replicas never reserve the same row)."""
     due = (
         select(Delivery.id)
-        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+        .where(
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.next_attempt_at <= (due_before or now),
+        )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -130,9 +140,9 @@ async def retry_later(
     now: datetime,
     at: datetime,
     reason: str,
-    count_attempt: bool = True,
+    attempts: int | None = None,
 ) -> bool:
-    """Give a held row back as PENDING, due again at `at`."""
+    """Give a held row back as PENDING, due again at `at` (optionally setting `attempts`)."""
     values: dict[str, object] = {
         "status": DeliveryStatus.PENDING,
         "next_attempt_at": at,
@@ -141,8 +151,8 @@ async def retry_later(
         "outcome": reason[:64],
         "updated_at": now,
     }
-    if not count_attempt:
-        values["attempts"] = Delivery.attempts - 1
+    if attempts is not None:
+        values["attempts"] = attempts
     result = await session.execute(
         update(Delivery)
         .where(
@@ -253,7 +263,7 @@ async def status_counts(
         .where(Delivery.kind == kind, Delivery.subject_id == subject_id)
         .group_by(Delivery.status)
     )
-    return {status: int(count) for status, count in rows.tuples()}
+    return {status: int(count) for status, count in rows.all()}
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
