@@ -282,7 +282,7 @@ def banner(sandbox: Sandbox) -> str:
     kept = (
         f"state kept in {sandbox.data_dir}"
         if not sandbox.owns_dir
-        else "nothing is kept: the temporary data is removed when you stop"
+        else f"nothing is kept: the temporary data in {sandbox.data_dir} is removed when you stop"
     )
     lines = [
         "",

@@ -293,6 +293,7 @@ class ChatView {
     if (old) {
       old.replaceWith(node);
     } else {
+      node.classList.add("fresh");
       this.log.querySelector(".empty")?.remove();
       const after = [...this.nodes.keys()].filter((id) => id > message.message_id);
       if (after.length) {
