@@ -133,3 +133,11 @@ async def deliveries(h: BotHarness, kind: str | None = None) -> list[Delivery]:
 def texts_of(messages: list[dict[str, Any]]) -> str:
     """All message texts joined, for assertions."""
     return "\n".join(str(m.get("text") or "") for m in messages)
+
+
+async def sent_text(h: BotHarness, delivery: Delivery) -> str:
+    """The text of the message a delivery became."""
+    for message in await h.emu.messages(delivery.recipient_id):
+        if message["message_id"] == delivery.message_id:
+            return str(message.get("text") or "")
+    raise AssertionError("delivery was not sent")
