@@ -22,7 +22,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register all handlers; order matters within a group, first match wins."""
     # --- safety & peer support --- (importing registers screeners, check-in hooks, buttons)
     from bot.safety import digest, nudges  # noqa: F401
-    from handlers import alerts, ask, safety, share  # noqa: F401
+    from handlers import alerts, ask, safety, share, who5  # noqa: F401
 
     app.add_handler(CommandHandler("ask", ask.ask_command, filters=PRIVATE))
     # --- end safety & peer support ---
