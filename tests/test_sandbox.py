@@ -290,3 +290,29 @@ async def test_keep_reuses_the_same_state(tmp_path: Path) -> None:
     finally:
         await second.stop()
     assert folder.exists()
+
+
+async def test_a_busy_default_port_falls_back_to_a_free_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    from bot.sandbox import runtime
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        monkeypatch.setattr(runtime, "DEFAULT_PORT", busy)
+        box = Sandbox(SandboxOptions(port=busy, open_browser=False))
+        await box.start()
+        try:
+            assert not box.url.endswith(f":{busy}/")
+            assert "busy" in banner(box)
+        finally:
+            await box.stop()
+        explicit = Sandbox(SandboxOptions(port=busy, open_browser=False))
+        monkeypatch.setattr(runtime, "DEFAULT_PORT", 8080)
+        with pytest.raises(OSError):
+            await explicit.start()  # a port asked for explicitly is not silently replaced
+        await explicit.stop()

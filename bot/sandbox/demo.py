@@ -126,12 +126,13 @@ def personas(join_link: str, group: str) -> list[Persona]:
     ]
 
 
-def _mood_series(rng: random.Random, days: int, base: float) -> list[int | None]:
-    """A gently wandering mood per day (None = no check-in that day)."""
+def _mood_series(rng: random.Random, days: int, start: float, end: float) -> list[int | None]:
+    """Mood per day drifting from `start` to `end` with some day-to-day noise, never extreme
+    for long (None = no check-in that day)."""
     moods: list[int | None] = []
-    level = base
-    for _ in range(days):
-        level = min(4.8, max(1.4, level + rng.uniform(-0.7, 0.75)))
+    for day in range(days):
+        trend = start + (end - start) * day / max(1, days - 1)
+        level = min(5.0, max(1.0, trend + rng.uniform(-0.9, 0.9)))
         moods.append(None if rng.random() < 0.15 else round(level))
     return moods
 
@@ -164,7 +165,10 @@ def _checkins(
     """Check-ins for the days before today (today is left for you to do)."""
     assert user.checkin_time is not None
     rows: list[CheckIn] = []
-    series = _mood_series(rng, HISTORY_DAYS, base=rng.uniform(2.6, 3.8))
+    if user.id == PARTICIPANT_ID:  # Maya's story: a hard start, slowly getting better
+        series = _mood_series(rng, HISTORY_DAYS, 2.3, 3.8)
+    else:
+        series = _mood_series(rng, HISTORY_DAYS, rng.uniform(2.8, 3.6), rng.uniform(2.8, 4.2))
     for index, mood in enumerate(series):
         if mood is None:
             continue
