@@ -368,7 +368,10 @@ async def typed_note(
 async def typed_at_button_step(
     update: Update, context: BotContext, session: AsyncSession, state: FlowState
 ) -> None:
-    """Text where buttons are expected: show the buttons of the step again."""
+    """Text where buttons are expected: screen it, then show the buttons of the step again."""
+    text = update.effective_message.text or ""  # type: ignore[union-attr]
+    if await screen_text(update, context, session, text, "message"):
+        return
     code = str(state.data.get("date", ""))
     if state.step == TAGS:
         tags = domain.clean_tags(state.data.get("tags"))

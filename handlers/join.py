@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.delivery.outbox import NOTICE, enqueue
 from handlers import participant_texts as t
 from handlers.flow import text_step
+from handlers.hooks import screen_text
 from handlers.onboarding import on_start_payload
 from handlers.participant_common import onboarded_user, reply
 from storage.models import User
@@ -148,9 +149,11 @@ async def typed_code(
     if user is None:
         await clear_flow(session, update.effective_user.id)  # type: ignore[union-attr]
         return
-    token = extract_token(update.effective_message.text or "")  # type: ignore[union-attr]
+    text = update.effective_message.text or ""  # type: ignore[union-attr]
+    token = extract_token(text)
     if token is None:
-        await reply(update, t.JOIN_BAD_CODE)
+        if not await screen_text(update, context, session, text, "message"):
+            await reply(update, t.JOIN_BAD_CODE)
         return
     result = await join(update, context, session, user, token)
     if result.outcome != JoinOutcome.UNKNOWN:

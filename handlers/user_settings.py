@@ -32,6 +32,7 @@ from handlers import participant_keyboards as kb
 from handlers import participant_texts as t
 from handlers.callbacks import Callback
 from handlers.flow import text_step
+from handlers.hooks import screen_text
 from handlers.participant_common import answer_stale, onboarded_user, reply
 from storage.models import Delivery, DeliveryStatus, User
 from storage.repositories.flows import FlowState, clear_flow, set_flow
@@ -107,7 +108,7 @@ async def sync_welcome_back(session: AsyncSession, user: User, now: datetime) ->
     )
     if user.away_until is None or user.away_until <= now:
         return
-    if user.checkin_time is None or user.timezone is None:
+    if user.checkin_time is None or user.timezone is None or not user.prompts_enabled:
         return
     # Just before the first check-in time after the break, never in the middle of the night.
     due = next_daily(user.away_until, user.checkin_time, user.timezone) - timedelta(minutes=1)
@@ -215,6 +216,12 @@ async def _ask(update: Update, step: str) -> None:
         await reply(update, t.SETTINGS_ASK_AWAY.format(max=t.AWAY_MAX_DAYS), kb.away_keyboard())
 
 
+async def _screened(update: Update, context: BotContext, session: AsyncSession) -> bool:
+    """Screen text that was not a valid answer (risk language gets its own reply)."""
+    text = update.effective_message.text or ""  # type: ignore[union-attr]
+    return await screen_text(update, context, session, text, "message")
+
+
 @text_step(FLOW, ZONE)
 async def typed_zone(
     update: Update, context: BotContext, session: AsyncSession, state: FlowState
@@ -226,7 +233,8 @@ async def typed_zone(
     try:
         user.timezone = parse_timezone(update.effective_message.text or "")  # type: ignore[union-attr]
     except TimeInputError as error:
-        await reply(update, escape(str(error)), kb.settings_zone_keyboard())
+        if not await _screened(update, context, session):
+            await reply(update, escape(str(error)), kb.settings_zone_keyboard())
         return
     what = t.SETTINGS_ZONE_SAVED.format(
         zone=escape(describe_zone(user.timezone, context.clock.now()))
@@ -245,7 +253,8 @@ async def typed_time(
     try:
         user.checkin_time = parse_time_of_day(update.effective_message.text or "")  # type: ignore[union-attr]
     except TimeInputError as error:
-        await reply(update, escape(str(error)), kb.settings_time_keyboard())
+        if not await _screened(update, context, session):
+            await reply(update, escape(str(error)), kb.settings_time_keyboard())
         return
     what = t.SETTINGS_TIME_SAVED.format(time=format_time(user.checkin_time))
     await _saved(update, context, session, user, what)
@@ -261,7 +270,10 @@ async def typed_away(
         return
     days = parse_away_days(update.effective_message.text or "")  # type: ignore[union-attr]
     if days is None:
-        await reply(update, t.SETTINGS_AWAY_BAD.format(max=t.AWAY_MAX_DAYS), kb.away_keyboard())
+        if not await _screened(update, context, session):
+            await reply(
+                update, t.SETTINGS_AWAY_BAD.format(max=t.AWAY_MAX_DAYS), kb.away_keyboard()
+            )
         return
     now = context.clock.now()
     user.away_until = now + timedelta(days=days)

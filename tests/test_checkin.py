@@ -185,3 +185,13 @@ async def test_streak_counts_days_forgivingly(bot: BotHarness) -> None:
 async def _any_message(h: BotHarness, uid: int) -> int:
     messages = await h.emu.messages(uid)
     return int(messages[-1]["message_id"])
+
+
+async def test_risk_language_typed_at_a_button_step_gets_crisis_resources(bot: BotHarness) -> None:
+    await bot.onboard(33)
+    await bot.send(33, "/checkin")
+    await bot.press(33, "2 🙁")
+    replies = await bot.send(33, "i want to die")
+    sos = await bot.send(33, "/sos")
+    assert sos[0]["text"].split("\n")[0] in texts_of(replies)
+    assert "tap the feelings" not in texts_of(replies)
