@@ -247,7 +247,23 @@ def report_text(report: GroupReport) -> str:
             lines.append(f"• {escape(person.name)}: {person.checkins} check-ins{avg}")
     if report.hidden_people:
         lines.append(f"{report.hidden_people} member(s) chose to share only group summaries.")
-    return "\n".join(lines)
+    return fit_message(lines)
+
+
+MESSAGE_BUDGET = 3900
+
+
+def fit_message(lines: list[str], more: str = "… the CSV export has the full list.") -> str:
+    """Join lines, dropping the tail (whole lines) so the message fits Telegram's limit."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > MESSAGE_BUDGET:
+            kept.append(more)
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
 
 
 def report_csv(report: GroupReport) -> bytes:

@@ -112,3 +112,24 @@ async def test_all_my_groups_reaches_each_member_once(bot: BotHarness) -> None:
             .all()
         )
         assert sorted(keys) == [f"announcement:1:{ANN}", f"announcement:1:{BOB}"]
+
+
+async def test_report_edits_are_throttled_and_end_correct(bot: BotHarness) -> None:
+    h = bot
+    await enrol_facilitator(h)
+    token = await create_group(h, weekly=False, one_off=None)
+    members = list(range(41, 47))
+    for user_id in members:
+        await join(h, user_id, token, f"M{user_id}")
+    await h.emu.block_user(members[-1])
+    await h.send(FAC, "/announce")
+    await h.press(FAC, "Tuesday circle")
+    await h.send(FAC, "Hello all")
+    replies = await h.press(FAC, "Send now")
+    report_id = [m for m in replies if "Announcement to" in m["text"]][-1]["message_id"]
+    await deliver_due(h.app)
+    report = await message_by_id(h, FAC, report_id)
+    assert "5 delivered" in report["text"] and "1 blocked the bot" in report["text"]
+    assert "0 pending" in report["text"] and "done" in report["text"]
+    # One edit when the fan-out starts, then at most one every 2 s, plus the final one.
+    assert 2 <= len(report["edit_history"]) <= 3, report["edit_history"]

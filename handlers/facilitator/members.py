@@ -51,15 +51,15 @@ async def members_view(update: Update, context: BotContext, group_id: int) -> st
     unreachable = [u for _, u in active if u.unreachable_since is not None]
     if reachable:
         text += t.MEMBERS_ACTIVE.format(
-            n=len(reachable), lines="\n".join(f"• {label(u.display_name)}" for u in reachable)
+            n=len(reachable), lines=_names([u.display_name for u in reachable])
         )
     if pending:
         text += t.MEMBERS_PENDING.format(
-            n=len(pending), lines="\n".join(f"• {label(u.display_name)}" for _, u in pending)
+            n=len(pending), lines=_names([u.display_name for _, u in pending])
         )
     if unreachable:
         text += t.MEMBERS_UNREACHABLE.format(
-            n=len(unreachable), lines="\n".join(f"• {label(u.display_name)}" for u in unreachable)
+            n=len(unreachable), lines=_names([u.display_name for u in unreachable])
         )
     if not (active or pending):
         text += t.MEMBERS_NONE
@@ -68,6 +68,17 @@ async def members_view(update: Update, context: BotContext, group_id: int) -> st
     buttons = [((u.display_name or "A member")[:24], u.id) for _, u in pending[:20]]
     await send(update, context, text, keyboards.pending_actions(group_id, buttons))
     return None
+
+
+MAX_LISTED = 20
+
+
+def _names(names: list[str | None], limit: int = MAX_LISTED) -> str:
+    """Bulleted, escaped names; long lists end with how many more there are."""
+    lines = [f"• {label((n or 'A member')[:48])}" for n in names[:limit]]
+    if len(names) > limit:
+        lines.append(f"… and {len(names) - limit} more")
+    return "\n".join(lines)
 
 
 async def _notify(
