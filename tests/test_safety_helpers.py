@@ -7,9 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.delivery.outbox import NOTICE, OUTCOME_HOOKS, PLANNERS, RENDERERS, Rendered
+from bot.delivery.testing import deliver_due
 from storage.models import (
     CheckIn,
     Delivery,
@@ -68,56 +67,20 @@ async def add_checkin(h: BotHarness, user_id: int, day: date, mood: int) -> None
         )
 
 
-def markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
-    """Telegram buttons for a rendered message."""
-    if not rendered.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
-            for row in rendered.buttons
-        ]
-    )
-
-
 async def tick(h: BotHarness, kind: str | None = None) -> list[Delivery]:
-    """Run every planner once, then render and send every due delivery; returns those sent
+    """One real delivery-engine tick (plan + dispatch); returns the deliveries it sent
     (of `kind` when given)."""
-    services = h.services
-    now = h.clock.now()
-    for plan in list(PLANNERS):
-        async with h.db() as session:
-            await plan(session, services, now)
-    sent: list[Delivery] = []
     async with h.db() as session:
         rows = await session.execute(
-            select(Delivery)
-            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now)
-            .order_by(Delivery.id)
+            select(Delivery.id).where(Delivery.status == DeliveryStatus.SENT)
         )
-        for delivery in rows.scalars():
-            render = RENDERERS.get(delivery.kind)
-            if render is None and delivery.kind == NOTICE:
-                rendered = Rendered(str(delivery.payload.get("text", "")))
-            elif render is None:
-                continue
-            else:
-                rendered = await render(session, delivery, services)
-            if rendered.skip:
-                delivery.status = DeliveryStatus.SKIPPED
-                delivery.outcome = rendered.skip
-                continue
-            message = await h.app.bot.send_message(
-                delivery.recipient_id, rendered.text, parse_mode="HTML",
-                reply_markup=markup(rendered),
-            )
-            delivery.status = DeliveryStatus.SENT
-            delivery.message_id = message.message_id
-            delivery.sent_at = now
-            sent.append(delivery)
-    for delivery in sent:
-        for hook in OUTCOME_HOOKS.get(delivery.kind, []):
-            await hook(services, delivery)
+        before = set(rows.scalars())
+    await deliver_due(h.app)
+    async with h.db() as session:
+        rows2 = await session.execute(
+            select(Delivery).where(Delivery.status == DeliveryStatus.SENT).order_by(Delivery.id)
+        )
+        sent = [d for d in rows2.scalars() if d.id not in before]
     return [d for d in sent if kind is None or d.kind == kind]
 
 
