@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, Update
 from telegram.error import TelegramError
 
@@ -19,6 +20,15 @@ from storage.repositories.checkins import checkin_dates, checkin_points
 log = logging.getLogger(__name__)
 
 
+async def _who5(session: AsyncSession, user_id: int, since: date) -> list[tuple[date, int]]:
+    """WHO-5 scores for the second panel, when the safety module provides them."""
+    try:
+        from bot.safety.who5 import who5_points
+    except ImportError:
+        return []
+    return await who5_points(session, user_id, since)
+
+
 async def mood_command(update: Update, context: BotContext) -> None:
     """Send the mood chart of the last 30 days with average and streak."""
     async with context.db() as session:
@@ -29,6 +39,7 @@ async def mood_command(update: Update, context: BotContext) -> None:
         start, end = domain.history_window(today)
         points = await checkin_points(session, user.id, start, end)
         dates = await checkin_dates(session, user.id, today - timedelta(days=800))
+        who5 = await _who5(session, user.id, start)
     avg = domain.mood_average(points)
     streak = domain.streak(dates, today)
     summary = mood_summary_text(points, average=avg, streak=streak, days=domain.HISTORY_DAYS)
@@ -36,7 +47,8 @@ async def mood_command(update: Update, context: BotContext) -> None:
         await reply(update, summary)
         return
     png = await asyncio.to_thread(
-        mood_chart, points, end=end, days=domain.HISTORY_DAYS, average=avg, streak=streak
+        mood_chart, points, end=end, days=domain.HISTORY_DAYS, average=avg, streak=streak,
+        who5=who5 or None,
     )
     caption = t.MOOD_CAPTION.format(
         days=domain.HISTORY_DAYS,
