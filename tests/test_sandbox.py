@@ -227,6 +227,9 @@ async def test_the_api_refuses_what_the_page_never_sends(
     assert status == 400
     async with http.get(f"{base}api/file/nope") as response:
         assert response.status == 404
+    # A page left open across a sandbox restart is told to reload (its event ids are stale).
+    async with asyncio.timeout(5), http.get(f"{base}api/events?after=99999") as response:
+        assert "event: reload" in await response.text()
 
 
 async def test_moving_the_clock_moves_the_bots_time(
@@ -257,7 +260,8 @@ async def test_moving_the_clock_moves_the_bots_time(
     # A message sent now carries the sandbox time, not the real one.
     await post(http, f"{base}api/send", {"user_id": demo.PARTICIPANT_ID, "text": "/help"})
     async with http.get(f"{base}api/messages?user_id={demo.PARTICIPANT_ID}") as response:
-        mine = (await response.json())["messages"][0]
+        chat = (await response.json())["messages"]
+    mine = next(m for m in chat if not m["from_bot"] and m["text"] == "/help")
     assert abs(mine["sandbox_ms"] / 1000 - sandbox.clock.now().timestamp()) < 30
 
 

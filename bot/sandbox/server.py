@@ -240,6 +240,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
         await response.write(b"retry: 1000\n: connected\n\n")
+        if after > sandbox.emu.state.event_seq:  # the sandbox was restarted under the page
+            await response.write(b"event: reload\ndata: {}\n\n")
+            return response
         while not sandbox.closing.is_set() and not sandbox.emu.closing:
             batch = await sandbox.emu.events(after=after, timeout=10.0)
             for event in batch["events"]:

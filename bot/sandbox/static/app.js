@@ -544,6 +544,7 @@ function connectEvents() {
   source.onmessage = (message) => {
     try { onEvent(JSON.parse(message.data)); } catch (error) { console.error(error); }
   };
+  source.addEventListener("reload", () => window.location.reload());
   source.onopen = () => document.body.classList.remove("offline");
   source.onerror = () => document.body.classList.add("offline");
 }
