@@ -124,6 +124,7 @@ class Emulator:
         key = method.lower()
         name = self.api.canonical.get(key, method)
         self.state.bot_id = bot_id
+        self.faults.arrived(name)
         try:
             delay = self.faults.delay_for(key)
             if delay:

@@ -166,8 +166,12 @@ class Faults:
         chat_log.append(now)
 
     # ----------------------------------------------------------------- stats
-    def record(self, method: str, status: int) -> None:
+    def arrived(self, method: str) -> None:
+        """Count a request when it arrives (a long poll counts before it answers)."""
         self.requests[method] += 1
+
+    def record(self, method: str, status: int) -> None:
+        """Count a request's answer."""
         self.statuses[status] += 1
         if status == 429:
             self.count_429 += 1
