@@ -209,6 +209,23 @@ def _mode(env: Mapping[str, str]) -> tuple[str, str, str]:
     return mode, url, secret
 
 
+PATTERN_LIMITS = {
+    "PATTERN_VERY_LOW": (1, 1, 5),
+    "PATTERN_VERY_LOW_RUN": (2, 1, 60),
+    "PATTERN_LOW": (2, 1, 5),
+    "PATTERN_LOW_RUN": (3, 1, 60),
+    "PATTERN_MISSED_DAYS": (3, 1, 60),
+}
+
+
+def _patterns(env: Mapping[str, str]) -> dict[str, str]:
+    """Validated thresholds of the pattern alerts (read by bot.safety.patterns)."""
+    return {
+        name: str(_int(env, name, default, lo, hi))
+        for name, (default, lo, hi) in PATTERN_LIMITS.items()
+    }
+
+
 def build_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from a mapping of variables (pure; tests call this directly)."""
     data_dir = Path(env.get("DATA_DIR", "").strip() or "data")
@@ -244,6 +261,7 @@ def build_settings(env: Mapping[str, str]) -> Settings:
         alert_admin_minutes=_int(env, "ALERT_ADMIN_MINUTES", 180, 1, 10080),
         nudge_after_hours=_float(env, "NUDGE_AFTER_HOURS", 4.0, 0.0, 23.0),
         share_digest_time=_time(env, "SHARE_DIGEST_TIME", time(19, 0)),
+        extra=_patterns(env),
     )
     if settings.replicas > 1 and settings.is_sqlite:
         raise SettingsError(

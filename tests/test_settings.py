@@ -57,6 +57,7 @@ def test_values_are_parsed() -> None:
         ("BROADCAST_RATE", "fast"),
         ("BOT_MODE", "carrier-pigeon"),
         ("PAID_BROADCAST", "maybe"),
+        ("PATTERN_MISSED_DAYS", "-1"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str) -> None:
@@ -99,6 +100,7 @@ def test_every_variable_is_documented_in_env_example() -> None:
     source = (ROOT / "bot" / "settings.py").read_text()
     used = set(re.findall(r'env(?:\.get)?\(?\s*(?:env,\s*)?"([A-Z][A-Z0-9_]{3,})"', source))
     used |= set(re.findall(r'_(?:int|float|bool|time)\(env, "([A-Z0-9_]+)"', source))
+    used |= set(re.findall(r'"(PATTERN_[A-Z_]+)"', source))
     assert {"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "ADMIN_USER_IDS"} <= used
     documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert used - documented == set()

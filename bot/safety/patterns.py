@@ -1,6 +1,6 @@
 """Pattern alerts: a run of low moods, or several days without a check-in.
 
-Rules are configurable through `Settings.extra` (PATTERN_VERY_LOW, PATTERN_VERY_LOW_RUN,
+Rules come from the environment through `Settings.extra` (PATTERN_VERY_LOW, PATTERN_VERY_LOW_RUN,
 PATTERN_LOW, PATTERN_LOW_RUN, PATTERN_MISSED_DAYS). One alert per episode: a low-mood episode
 is a run of consecutive check-ins at or below the low mark, named by the day it began; a
 missed-check-in episode is named by the last day the person checked in.
