@@ -96,16 +96,18 @@ async def start(update: Update, context: BotContext) -> None:
                     return
             await update.effective_message.reply_html(texts.WELCOME_BACK)  # type: ignore[union-attr]
             return
-        if payload and user is None:
-            # Before consent, keep only the invite payload, nothing about the person.
-            context.user_data["pending_payload"] = payload[:64]  # type: ignore[index]
-        elif payload and user is not None:
+        if payload:
+            # Before consent only the invite payload is kept with the Telegram id, so a
+            # restart does not lose the link the person opened.
             await set_flow(
                 session, tg_user.id, FlowState(FLOW, step, {"payload": payload[:64]}),
                 now=context.clock.now(),
             )
         elif user is not None:
-            await set_flow(session, tg_user.id, FlowState(FLOW, step), now=context.clock.now())
+            existing = await get_flow(session, tg_user.id)
+            data = existing.data if existing is not None and existing.name == FLOW else {}
+            now = context.clock.now()
+            await set_flow(session, tg_user.id, FlowState(FLOW, step, data), now=now)
         await ask_step(update, step, user)
 
 
@@ -151,6 +153,7 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
         arg = cb.args[0] if cb.args else ""
         if cb.action == "consent":
             if arg != "yes":
+                await clear_flow(session, tg_user.id)
                 await query.message.reply_html(texts.CONSENT_DECLINED)  # type: ignore[union-attr]
                 return
             user = await create_user(
@@ -158,7 +161,8 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
             )
             user.consent_at = now
             user.display_name = tg_user.full_name[:128]
-            payload = str(context.user_data.pop("pending_payload", ""))  # type: ignore[union-attr]
+            pending = await get_flow(session, tg_user.id)
+            payload = str(pending.data.get("payload", "")) if pending else ""
             await set_flow(
                 session, tg_user.id,
                 FlowState(FLOW, TIMEZONE, {"payload": payload} if payload else {}), now=now,

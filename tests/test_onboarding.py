@@ -126,3 +126,21 @@ async def test_huge_text_gets_a_clear_answer(bot: BotHarness) -> None:
     await bot.press(10, "Yes, I agree")
     replies = await bot.send(10, "x" * 4000)
     assert replies and "long" in replies[0]["text"].lower()
+
+
+async def test_invite_link_opened_before_consent_survives_a_restart(bot: BotHarness) -> None:
+    await bot.send(11, "/start join_sometoken")
+    async with bot.db() as session:
+        assert await count_rows(session, User) == 0
+    await bot.restart()
+    await bot.press(11, "Yes, I agree")
+    async with bot.db() as session:
+        state = (await session.execute(select(ChatState))).scalar_one()
+        assert state.data["data"] == {"payload": "join_sometoken"}
+
+
+async def test_declining_after_an_invite_forgets_the_invite(bot: BotHarness) -> None:
+    await bot.send(12, "/start join_sometoken")
+    await bot.press(12, "Not now")
+    async with bot.db() as session:
+        assert await count_rows(session, ChatState) == 0
