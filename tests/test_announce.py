@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.delivery.outbox import ANNOUNCEMENT
@@ -37,6 +38,8 @@ async def test_too_long_is_refused_and_nothing_stored(bot: BotHarness) -> None:
     assert replies[-1]["text"].startswith("📣 Tuesday circle")
     replies = await h.press(FAC, "Cancel")
     assert "not sent" in replies[-1]["text"]
+    with pytest.raises(AssertionError):  # the preview's buttons are gone
+        await h.find_button_message(FAC, "Send now")
     async with h.db() as session:
         assert (await session.execute(select(Announcement))).first() is None
 

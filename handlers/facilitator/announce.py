@@ -26,7 +26,14 @@ from bot.timeutil import TimeInputError, parse_local_datetime
 from handlers.callbacks import Callback
 from handlers.facilitator import keyboards
 from handlers.facilitator import texts as t
-from handlers.facilitator.common import action, caller_id, is_admin, remember_bot, send
+from handlers.facilitator.common import (
+    action,
+    caller_id,
+    drop_keyboard,
+    is_admin,
+    remember_bot,
+    send,
+)
 from handlers.facilitator.groups import format_local
 from handlers.flow import text_step
 from storage.models import Announcement, AnnouncementStatus, Group
@@ -154,6 +161,7 @@ async def _send_now(update: Update, context: BotContext, cb: Callback) -> str | 
             await clear_flow(session, uid)
             return t.NOT_YOURS
         to = await group_names(session, state.data["groups"])
+    await drop_keyboard(update)
     # The report message exists before the fan-out, so every outcome can update it.
     report = await send(update, context, f"📣 Announcement to <b>{to}</b> — preparing…")
     now = context.clock.now()
@@ -188,6 +196,7 @@ async def _schedule(update: Update, context: BotContext, cb: Callback) -> str | 
         if state is None:
             return t.STALE
         user = await get_user(session, uid)
+        await drop_keyboard(update)
         state.step = WHEN
         await set_flow(session, uid, state, now=context.clock.now())
     my_zone = (user.timezone if user else None) or context.settings.default_timezone
@@ -245,6 +254,7 @@ async def _drop(update: Update, context: BotContext, cb: Callback) -> str | None
         if state is None or state.name != FLOW:
             return t.STALE
         await clear_flow(session, uid)
+    await drop_keyboard(update)
     await send(update, context, t.ANNOUNCE_CANCELLED_DRAFT)
     return None
 

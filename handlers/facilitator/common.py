@@ -8,6 +8,7 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.roles import facilitated_groups
@@ -122,6 +123,17 @@ async def choose_group(
         return
     choices = [(g.name[:60], g.id) for g in groups]
     await send(update, context, t.CHOOSE_GROUP, keyboards.group_picker(view, choices, extra))
+
+
+async def drop_keyboard(update: Update) -> None:
+    """Remove the buttons of the message a pressed button was on (best effort)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError:
+        pass
 
 
 async def refuse_command(update: Update, context: BotContext, text: str) -> None:
