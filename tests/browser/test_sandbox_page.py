@@ -240,6 +240,9 @@ def test_a_newcomer_joins_checks_in_and_sees_automation(
     bot_says(page, "participant", "Please bring a notebook to the next session")
     bot_says(page, "newcomer", "Please bring a notebook to the next session")
     bot_says(page, "facilitator", "delivered")
+    # Commands in a persona's hint can be tapped: Maya looks at her sessions.
+    chat(page, "participant").locator(".hint .cmd", has_text="/sessions").click()
+    bot_says(page, "participant", "Your answer")
     shot(page, "04-announcement-delivered")
 
     # Moving the clock to the next session reminder makes the reminder appear.

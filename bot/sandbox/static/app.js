@@ -193,22 +193,27 @@ class ChatView {
   }
 
   renderHint(box) {
-    const text = this.persona.hint;
-    const match = /(https?:\/\/t\.me\/\S+)/.exec(text);
-    if (!match) {
-      box.textContent = text;
-      return;
+    // Commands in the hint are tappable (like in Telegram); the join link opens as this person.
+    const parts = this.persona.hint.split(/(https?:\/\/t\.me\/\S+|\/[a-z_]{2,32}\b)/);
+    for (const part of parts) {
+      if (/^https?:\/\/t\.me\//.test(part)) {
+        box.append(el("a", { href: part, class: "deep-link join-link", "data-payload": deepLinkPayload(part),
+          "data-testid": "join-link", title: "Open the link as this person (like tapping it in Telegram)" },
+        part));
+        box.append(el("button", { type: "button", class: "copy-btn", text: "Copy",
+          onclick: () => navigator.clipboard && navigator.clipboard.writeText(part).then(
+            () => toast("Join link copied — paste it into the message box"), () => {}) }));
+      } else if (/^\/[a-z_]+$/.test(part)) {
+        box.append(el("span", { class: "cmd", role: "button", tabindex: "0", "data-command": part,
+          title: `Send ${part}` }, part));
+      } else if (part) {
+        box.append(part);
+      }
     }
-    box.append(text.slice(0, match.index));
-    const url = match[1];
-    box.append(el("a", { href: url, class: "deep-link join-link", "data-payload": deepLinkPayload(url),
-      "data-testid": "join-link", title: "Open the link as this person (like tapping it in Telegram)" },
-    url));
-    box.append(el("button", { type: "button", class: "copy-btn", text: "Copy",
-      onclick: () => navigator.clipboard && navigator.clipboard.writeText(url).then(
-        () => toast("Join link copied — paste it into Alex's message box"), () => {}) }));
-    box.append(text.slice(match.index + url.length));
     box.addEventListener("click", (event) => this.onLogClick(event));
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") this.onLogClick(event);
+    });
   }
 
   autosize() {
