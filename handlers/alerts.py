@@ -16,6 +16,7 @@ from bot.safety import texts
 from bot.safety.alerts import RISK, acknowledge, format_when
 from handlers.callbacks import Callback
 from handlers.common import button_area
+from handlers.safety import row_id
 from storage.models import Alert, Share, ShareStatus, User
 from storage.repositories.safety import get_alert, is_team_member
 
@@ -35,7 +36,7 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
     query = update.callback_query
     tg_user = update.effective_user
     assert query is not None and tg_user is not None
-    alert_id = cb.int_arg(0)
+    alert_id = row_id(cb, 0)
     if cb.action not in ("ack", "show") or alert_id is None:
         await query.answer(common_texts.STALE_BUTTON, show_alert=True)
         return

@@ -26,6 +26,7 @@ from handlers.callbacks import Callback, pack
 from handlers.common import button_area
 from handlers.flow import text_step
 from handlers.hooks import screen_text
+from handlers.safety import drop_keyboard, row_id
 from storage.repositories.flows import FlowState, clear_flow, set_flow
 from storage.repositories.safety import is_team_member, participant_group_ids, team_ids
 from storage.repositories.shares import (
@@ -128,10 +129,11 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
                 await query.answer(common_texts.STALE_BUTTON, show_alert=True)
                 return
             await query.answer()
-            await query.edit_message_reply_markup(None)
-            await _start_typing(update, context, session, tg_user.id, arg)
+            if await drop_keyboard(query):  # not again on a double tap
+                await _start_typing(update, context, session, tg_user.id, arg)
             return
-        question = await get_question(session, arg)
+        question_id = row_id(cb, 0)
+        question = await get_question(session, question_id) if question_id else None
         if question is None or not await is_team_member(session, tg_user.id, question.group_id):
             await query.answer(NOT_ALLOWED, show_alert=True)
             return
@@ -154,6 +156,8 @@ async def typed_question(
     tg_user = update.effective_user
     assert tg_user is not None
     text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    # Screen first: risk language gets resources even when the question cannot be sent.
+    await screen_text(update, context, session, text, "question")
     if len(text) > MAX_QUESTION_CHARS:
         await _reply(update, TOO_LONG.format(length=len(text), limit=MAX_QUESTION_CHARS))
         return
@@ -170,7 +174,6 @@ async def typed_question(
     if not team:
         await _reply(update, NO_TEAM)
         return
-    await screen_text(update, context, session, text, "question")
     question = await create_question(
         session, group_id=group_id, asker_id=tg_user.id,
         text_enc=context.services.cipher.encrypt(text), now=now,

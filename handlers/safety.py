@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.safety import texts
@@ -31,6 +32,31 @@ def im_ok_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(texts.IM_OK_BUTTON, callback_data=pack(AREA, "ok"))]]
     )
+
+
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL refuses larger numbers)
+
+
+def row_id(cb: Callback, index: int) -> int | None:
+    """Argument `index` as a row id, or None: forged data can carry any number."""
+    value = cb.int_arg(index)
+    return value if value is not None and 0 < value <= MAX_ROW_ID else None
+
+
+def not_modified(error: BadRequest) -> bool:
+    """True for Telegram's "message is not modified" (a double tap edits the same message)."""
+    return "not modified" in str(error).lower()
+
+
+async def drop_keyboard(query: CallbackQuery) -> bool:
+    """Remove the pressed message's buttons; False when an earlier tap already did."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if not not_modified(error):
+            raise
+        return False
+    return True
 
 
 def crisis_reply(context: BotContext, team_told: bool) -> str:
@@ -81,8 +107,7 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
         for alert in await open_alerts_of_user(session, tg_user.id):
             await participant_ok(session, alert, now)
     await query.answer()
-    await query.edit_message_reply_markup(None)
-    if query.message is not None:
+    if await drop_keyboard(query) and query.message is not None:
         await context.bot.send_message(query.message.chat.id, texts.IM_OK_THANKS)
 
 

@@ -22,6 +22,7 @@ from handlers.callbacks import Callback
 from handlers.common import button_area
 from handlers.flow import text_step
 from handlers.hooks import after_checkin, screen_text
+from handlers.safety import MAX_ROW_ID, drop_keyboard, row_id
 from storage.models import CheckIn, ShareStatus, User
 from storage.repositories.flows import FlowState, clear_flow, set_flow
 from storage.repositories.safety import is_team_member, participant_group_ids
@@ -89,15 +90,16 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
             return
         if cb.action == "no":
             await query.answer()
-            await query.edit_message_reply_markup(None)
-            await _reply(update, t.NOT_NOW)
+            if await drop_keyboard(query):
+                await _reply(update, t.NOT_NOW)
             return
         ci, group_id, anonymous = cb.int_arg(0), cb.int_arg(1), cb.int_arg(2)
         if cb.action not in ("go", "g", "a", "s") or ci is None or ci < 0:
             await query.answer(common_texts.STALE_BUTTON, show_alert=True)
             return
         await query.answer()
-        await query.edit_message_reply_markup(None)
+        if not await drop_keyboard(query):
+            return  # a double tap: the first one already answered
         groups = await participant_group_ids(session, user.id)
         if not groups:
             await _reply(update, t.NO_GROUP)
@@ -142,7 +144,7 @@ async def _note_of(
     context: BotContext, session: AsyncSession, user_id: int, checkin_id: int
 ) -> str | None:
     """The person's own check-in note, decrypted, or None."""
-    if not checkin_id:
+    if not 0 < checkin_id <= MAX_ROW_ID:
         return None
     checkin = await session.get(CheckIn, checkin_id)
     if checkin is None or checkin.user_id != user_id:
@@ -163,6 +165,7 @@ async def typed_reflection(
         return
     text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
     if len(text) > MAX_SHARE_CHARS:
+        await screen_text(update, context, session, text, "message")  # not stored: no "share"
         await _reply(update, t.TOO_LONG.format(length=len(text), limit=MAX_SHARE_CHARS))
         return
     await clear_flow(session, user.id)
@@ -185,11 +188,11 @@ async def save_share(
     """Store the reflection for each chosen group: visible, or held for facilitators on risk."""
     groups = await participant_group_ids(session, user.id)
     targets = groups if group_id == 0 else [g for g in groups if g == group_id]
-    if not targets:
-        await _reply(update, t.NOT_IN_GROUP)
-        return
-    if not await _under_limit(context, session, user.id, len(targets)):
-        await _reply(update, t.TOO_MANY.format(limit=SHARES_PER_DAY))
+    if not targets or not await _under_limit(context, session, user.id, len(targets)):
+        # Not stored, but risk language still gets resources at once.
+        await screen_text(update, context, session, text, "message")
+        problem = t.TOO_MANY.format(limit=SHARES_PER_DAY) if targets else t.NOT_IN_GROUP
+        await _reply(update, problem)
         return
     held = await screen_text(update, context, session, text, "share")
     now = context.clock.now()
@@ -218,7 +221,7 @@ async def _remove(
     query = update.callback_query
     tg_user = update.effective_user
     assert query is not None and tg_user is not None
-    share_id = cb.int_arg(0)
+    share_id = row_id(cb, 0)
     share = await get_share(session, share_id, for_update=True) if share_id else None
     if share is None:
         await query.answer(common_texts.STALE_BUTTON, show_alert=True)
@@ -252,7 +255,7 @@ async def on_support(update: Update, context: BotContext, cb: Callback) -> None:
     query = update.callback_query
     tg_user = update.effective_user
     assert query is not None and tg_user is not None
-    share_id = cb.int_arg(0)
+    share_id = row_id(cb, 0)
     if cb.action != "give" or share_id is None:
         await query.answer(common_texts.STALE_BUTTON, show_alert=True)
         return

@@ -10,7 +10,8 @@ from html import escape
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot import texts as common_texts
 from bot.context import BotContext
@@ -20,6 +21,7 @@ from bot.timeutil import local_date
 from handlers.callbacks import Callback, pack
 from handlers.common import button_area
 from handlers.hooks import after_checkin
+from handlers.safety import not_modified
 from storage.models import CheckIn, Group, Membership, MemberStatus, Role, User, Who5Response
 from storage.repositories.users import get_user
 
@@ -116,9 +118,7 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
         return
     if len(answers) < len(ITEMS):
         await query.answer()
-        await query.edit_message_text(
-            item_text(len(answers)), parse_mode="HTML", reply_markup=item_keyboard(answers)
-        )
+        await _edit(query, item_text(len(answers)), item_keyboard(answers))
         return
     async with context.db() as session:
         user = await get_user(session, tg_user.id)
@@ -127,7 +127,16 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
             return
         text = await save(context, session, user, [int(c) for c in answers])
     await query.answer()
-    await query.edit_message_text(text, parse_mode="HTML")
+    await _edit(query, text, None)
+
+
+async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Show the next step in place; a double tap finds it shown already, which is fine."""
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as error:
+        if not not_modified(error):
+            raise
 
 
 async def save(
