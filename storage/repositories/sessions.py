@@ -131,4 +131,4 @@ async def rsvps_of(session: AsyncSession, occurrence_id: int) -> dict[int, RsvpA
     rows = await session.execute(
         select(Rsvp.user_id, Rsvp.answer).where(Rsvp.occurrence_id == occurrence_id)
     )
-    return {user_id: answer for user_id, answer in rows.tuples()}
+    return {user_id: answer for user_id, answer in rows.all()}
