@@ -15,15 +15,20 @@ class Callback:
     action: str
     args: tuple[str, ...]
 
-    def int_arg(self, index: int) -> int | None:
-        """Argument `index` as an int, or None when missing or malformed."""
+    def int_arg(self, index: int, *, big: bool = False) -> int | None:
+        """Argument `index` as an int, or None when missing or malformed.
+
+        Row ids fit a 32-bit integer column; pass `big=True` for Telegram user ids.
+        """
         try:
             value = self.args[index]
         except IndexError:
             return None
-        if not value.lstrip("-").isdigit() or len(value) > 18:
+        if not value.lstrip("-").isdigit() or len(value) > 19 or value.count("-") > 1:
             return None
-        return int(value)
+        number = int(value)
+        limit = 2**63 - 1 if big else 2**31 - 1
+        return number if -limit <= number <= limit else None
 
 
 def pack(area: str, action: str, *args: object) -> str:

@@ -350,6 +350,8 @@ async def typed_note(
     if user is None:
         return
     text = update.effective_message.text or ""  # type: ignore[union-attr]
+    # Screen first: a note too long to keep can still say someone is in danger.
+    await screen_text(update, context, session, text, "note")
     problem = domain.note_problem(text)
     if problem == "too_long":
         await reply(
@@ -361,7 +363,6 @@ async def typed_note(
     if problem == "empty":
         await reply(update, t.CHECKIN_NOTE_EMPTY, kb.note_keyboard())
         return
-    await screen_text(update, context, session, text, "note")
     await _finish(update, context, session, user, state, note=text.strip())
 
 

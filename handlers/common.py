@@ -155,9 +155,14 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    """A command the bot does not know."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_html(texts.UNKNOWN_COMMAND)
+    """A command the bot does not know (screened first: "/end it all" is not a typo)."""
+    message = update.effective_message
+    assert message is not None
+    words = (message.text or "").lstrip("/").replace("_", " ")
+    async with context.db() as session:
+        if await screen_text(update, context, session, words, "message"):
+            return
+    await message.reply_html(texts.UNKNOWN_COMMAND)
 
 
 async def not_private(update: Update, context: BotContext) -> None:

@@ -144,3 +144,14 @@ async def test_declining_after_an_invite_forgets_the_invite(bot: BotHarness) -> 
     await bot.press(12, "Not now")
     async with bot.db() as session:
         assert await count_rows(session, ChatState) == 0
+
+
+def test_callback_int_args_are_bounded_for_their_columns() -> None:
+    from handlers.callbacks import parse
+
+    cb = parse("x:y:99999999999:99999999999:12:-3:--4")
+    assert cb is not None
+    assert cb.int_arg(0) is None  # too big for a row id (int32 on PostgreSQL)
+    assert cb.int_arg(1, big=True) == 99999999999  # a Telegram user id
+    assert cb.int_arg(2) == 12 and cb.int_arg(3) == -3
+    assert cb.int_arg(4) is None and cb.int_arg(9) is None

@@ -189,3 +189,11 @@ async def test_risk_in_checkin_note(bot: BotHarness) -> None:
     await tick(bot, ALERT)
     text = await bot.last_text(10)
     assert "check-in note" in text and "work was ok" not in text
+
+
+async def test_risk_typed_as_a_command_is_not_met_with_unknown_command(bot: BotHarness) -> None:
+    await setup_group(bot)
+    replies = await bot.send(1, "/end_my_life")
+    text = texts_of(replies)
+    assert "emergency" in text and "don't know that command" not in text
+    assert (await the_alert(bot)).source == "message"

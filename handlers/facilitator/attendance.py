@@ -187,7 +187,7 @@ async def _mark(
 
 @action("fa", "t")
 async def _toggle(update: Update, context: BotContext, cb: Callback) -> str | None:
-    user_id = cb.int_arg(1)
+    user_id = cb.int_arg(1, big=True)
     async with context.db() as session:
         found = await _past_occurrence(update, context, session, cb.int_arg(0))
         if isinstance(found, str):

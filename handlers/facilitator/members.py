@@ -102,7 +102,7 @@ async def _target(
     update: Update, context: BotContext, session: AsyncSession, cb: Callback
 ) -> tuple[Group, int] | str:
     """The group (caller's role re-checked) and member id of a button, or a refusal."""
-    group_id, user_id = cb.int_arg(0), cb.int_arg(1)
+    group_id, user_id = cb.int_arg(0), cb.int_arg(1, big=True)
     if group_id is None or user_id is None:
         return t.STALE
     uid = caller_id(update)
