@@ -1,17 +1,8 @@
 """End to end: the real bot process (`python -m bot run`, long polling) against the real
-emulator process (`python -m emulator --port 0`): deep-link join, check-in, mood history.
-
-Uses tests/e2e/processes.py when the delivery engineer's helper exists; otherwise a small
-local equivalent below.
-"""
+emulator process (`python -m emulator --port 0`): deep-link join, check-in, mood history."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,64 +14,10 @@ from emulator.client import EmulatorClient
 from storage.db import make_engine, make_sessionmaker
 from storage.models import InviteKind
 from storage.repositories.invites import create_invite
+from tests.e2e.processes import running_processes
 
 pytestmark = pytest.mark.e2e
-REPO = Path(__file__).resolve().parents[2]
 UID = 4242
-
-
-async def _read_line(proc: asyncio.subprocess.Process, prefix: str, timeout: float) -> str:
-    assert proc.stdout is not None
-    async with asyncio.timeout(timeout):
-        while True:
-            line = (await proc.stdout.readline()).decode()
-            if not line:
-                raise RuntimeError("process ended before it was ready")
-            if line.startswith(prefix):
-                return line[len(prefix):].strip()
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.terminate()
-        try:
-            async with asyncio.timeout(15):
-                await proc.wait()
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-
-
-@asynccontextmanager
-async def emulator_and_bot(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    """Start both processes; yield the emulator's root URL and the bot's data folder."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    emu = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "emulator", "--port", "0", "--lenient-chats",
-        stdout=asyncio.subprocess.PIPE, cwd=tmp_path, env=env,
-    )
-    bot: asyncio.subprocess.Process | None = None
-    try:
-        root = await _read_line(emu, "EMULATOR_READY ", 30)
-        data_dir = tmp_path / "data"
-        bot_env = {
-            **env,
-            "TELEGRAM_BOT_TOKEN": "123456:E2E",
-            "TELEGRAM_API_BASE": root,
-            "DATA_DIR": str(data_dir),
-            "ADMIN_USER_IDS": "900",
-            "LOG_LEVEL": "WARNING",
-        }
-        bot_env.pop("DATABASE_URL", None)
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=bot_env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=(tmp_path / "bot.log").open("wb"),
-        )
-        yield root, data_dir
-    finally:
-        if bot is not None:
-            await _stop(bot)
-        await _stop(emu)
 
 
 async def _say(client: EmulatorClient, text_: str, contains: str, **kw: Any) -> dict[str, Any]:
@@ -105,9 +42,9 @@ async def _tap(client: EmulatorClient, label: str, contains: str) -> dict[str, A
                                          timeout=30)
 
 
-async def _seed_group(data_dir: Path) -> str:
-    """A group with a join invite, written into the bot's own SQLite database."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'circlebot.sqlite3'}")
+async def _seed_group(database_url: str) -> str:
+    """A group with a join invite, written into the bot's own database."""
+    engine = make_engine(database_url)
     now = datetime.now(UTC)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
@@ -127,10 +64,10 @@ async def _seed_group(data_dir: Path) -> str:
 
 
 async def test_join_checkin_and_mood_with_real_processes(tmp_path: Path) -> None:
-    async with emulator_and_bot(tmp_path) as (root, data_dir), EmulatorClient(root) as client:
+    async with running_processes(tmp_path, {"LOG_LEVEL": "WARNING"}) as (client, bot):
         # The first answer proves the bot polls and has migrated its database.
         await _say(client, "/privacy", "Your privacy")
-        token = await _seed_group(data_dir)
+        token = await _seed_group(bot.database_url)
         await _say(client, f"/start join_{token}", "not an emergency service")
         await _tap(client, "Yes, I agree", "time zone")
         await _say(client, "Europe/Berlin", "daily check-in")
