@@ -75,6 +75,11 @@ ERROR_APOLOGY = (
     "Sorry, something went wrong on my side. Nothing you've saved is lost. "
     "Please try again in a moment. If you need help right now, send /sos."
 )
+ONLY_TEXT = (
+    "I can only read text messages, so I couldn't take that one in. "
+    "You can type to me, or send /help to see what I can do. If you need help right now, "
+    "send /sos."
+)
 TEXT_TOO_LONG = "That's a bit long for me: please keep it under {limit} characters."
 TEXT_EMPTY = "I didn't get any text there. Could you type it again?"
 

@@ -1,14 +1,21 @@
-"""Every handler of the bot, registered in one ordered, commented place."""
+"""Every handler of the bot, registered in one ordered, commented place.
+
+Importing a flow module registers its button area (`@button_area`), its free-text steps
+(`@text_step`), its hooks and its delivery planners/renderers; this function then adds the
+commands in order. Within a handler group, the first match wins.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -16,55 +23,74 @@ from handlers import common, onboarding
 from handlers.callbacks import Callback
 
 PRIVATE = filters.ChatType.PRIVATE
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register all handlers; order matters within a group, first match wins."""
-    # --- safety & peer support --- (importing registers screeners, check-in hooks, buttons)
-    from bot.safety import digest, nudges  # noqa: F401
-    from handlers import alerts, ask, safety, share, who5  # noqa: F401
+def register_handlers(app: AnyApp) -> None:
+    """Register all handlers of every role."""
+    # Flow modules: importing them registers buttons, text steps, hooks and planners.
+    from bot.safety import digest, nudges  # noqa: F401  (planners)
+    from handlers import (
+        alerts,  # noqa: F401  (alert buttons)
+        ask,
+        checkin,
+        facilitator,
+        join,
+        mood,
+        mydata,
+        participant_groups,
+        rsvp,
+        safety,  # noqa: F401  (risk screener, "I'm okay" button)
+        sessions_list,
+        share,  # noqa: F401  (share offer after check-in, support buttons)
+        user_settings,
+        who5,  # noqa: F401  (weekly well-being check)
+    )
 
-    app.add_handler(CommandHandler("ask", ask.ask_command, filters=PRIVATE))
-    # --- end safety & peer support ---
+    # Group -2: bookkeeping on every update: someone who had blocked the bot is reachable again.
+    app.add_handler(TypeHandler(Update, rsvp.note_reachable), group=-2)
 
-    # Group -1: /sos works everywhere, before anything else, for everyone.
+    # Group -1: /sos works everywhere (also in groups and before onboarding), for everyone.
     app.add_handler(CommandHandler("sos", common.sos), group=-1)
 
-    # --- delivery & RSVP --- (group -2: a person who had blocked the bot is reachable again)
-    from telegram import Update as _Update
-    from telegram.ext import TypeHandler
+    # Group 0, private chats. Everyone: onboarding, help, cancel, privacy.
+    private_commands = {
+        "start": onboarding.start,
+        "help": common.help_command,
+        "cancel": common.cancel,
+        "privacy": common.privacy,
+        # Participant: join, check-in, history, sessions, settings, leaving, my data, questions.
+        "join": join.join_command,
+        "checkin": checkin.checkin_command,
+        "mood": mood.mood_command,
+        "sessions": sessions_list.sessions_command,
+        "settings": user_settings.settings_command,
+        "leave": participant_groups.leave_command,
+        "export": mydata.export_command,
+        "forget": mydata.forget_command,
+        "ask": ask.ask_command,
+        # Facilitator and admin console (/groups shows both a facilitator's and a member's view).
+        **facilitator.COMMANDS,
+    }
+    for name, callback in private_commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
 
-    from handlers import rsvp
-
-    app.add_handler(TypeHandler(_Update, rsvp.note_reachable), group=-2)
+    # Buttons, routed by the area prefix of their callback data.
+    common.button_area("ob")(_onboarding_button)
     common.button_area("rsvp")(rsvp.on_button)
-    # --- end delivery & RSVP ---
-
-    # Group 0: private chat commands.
-    app.add_handler(CommandHandler("start", onboarding.start, filters=PRIVATE))
-    app.add_handler(CommandHandler("help", common.help_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("cancel", common.cancel, filters=PRIVATE))
-    app.add_handler(CommandHandler("privacy", common.privacy, filters=PRIVATE))
-
-    # --- facilitator & admin --- (before participant: this block owns /groups for both views)
-    from handlers import facilitator
-
-    facilitator.register(app)
-    # --- end facilitator & admin ---
-
-    # --- participant --- (join, check-in, mood, sessions, settings, groups, leave, my data)
-    _register_participant(app)
-    # --- end participant ---
-
-    # Buttons: routed by the area prefix of their callback data.
+    common.button_area("ci")(checkin.on_button)
+    common.button_area("pset")(user_settings.on_button)
+    common.button_area("pleave")(participant_groups.on_button)
+    common.button_area("pdata")(mydata.on_button)
     app.add_handler(CallbackQueryHandler(common.button))
 
-    # Free text in private: the current flow's step, risk language hooks, or a pointer.
+    # Free text in private: the current flow's step, risk screening, or a gentle pointer.
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, common.free_text))
-    # Anything else in private: unknown commands and non-text messages.
+    # Unknown commands (screened for risk first), then anything that is not text.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, common.not_text))
 
-    # Group and supergroup chats: point people to the private chat (but not for /sos).
+    # Group and supergroup chats: point people to the private chat (/sos answered above).
     app.add_handler(
         MessageHandler(~PRIVATE & (filters.COMMAND | filters.Entity("mention")), common.not_private)
     )
@@ -72,45 +98,6 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_error_handler(common.on_error)
 
 
-@common.button_area("ob")
-async def _onboarding_buttons(update: Any, context: Any, cb: Callback) -> None:
+async def _onboarding_button(update: Any, context: Any, cb: Callback) -> None:
+    """Onboarding's buttons (consent, zone, time, visibility)."""
     await onboarding.on_button(update, context, cb)
-
-
-# --- participant ---
-def _register_participant(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Participant commands; /groups only if no one registered it before (it hands
-    facilitators on to the facilitator view itself)."""
-    from handlers import (
-        checkin,
-        join,
-        mood,
-        mydata,
-        participant_groups,
-        sessions_list,
-        user_settings,
-    )
-
-    for name, callback in [
-        ("join", join.join_command),
-        ("checkin", checkin.checkin_command),
-        ("mood", mood.mood_command),
-        ("sessions", sessions_list.sessions_command),
-        ("settings", user_settings.settings_command),
-        ("leave", participant_groups.leave_command),
-        ("export", mydata.export_command),
-        ("forget", mydata.forget_command),
-    ]:
-        app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
-    taken = any(
-        isinstance(h, CommandHandler) and "groups" in h.commands for h in app.handlers.get(0, [])
-    )
-    if not taken:
-        app.add_handler(
-            CommandHandler("groups", participant_groups.groups_command, filters=PRIVATE)
-        )
-    common.button_area("ci")(checkin.on_button)
-    common.button_area("pset")(user_settings.on_button)
-    common.button_area("pleave")(participant_groups.on_button)
-    common.button_area("pdata")(mydata.on_button)
-# --- end participant ---

@@ -165,6 +165,12 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     await message.reply_html(texts.UNKNOWN_COMMAND)
 
 
+async def not_text(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice and the like: say kindly that only text is read."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(texts.ONLY_TEXT)
+
+
 async def not_private(update: Update, context: BotContext) -> None:
     """Anything but /sos and /help in a group chat: invite to the private chat."""
     message = update.effective_message

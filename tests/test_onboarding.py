@@ -155,3 +155,20 @@ def test_callback_int_args_are_bounded_for_their_columns() -> None:
     assert cb.int_arg(1, big=True) == 99999999999  # a Telegram user id
     assert cb.int_arg(2) == 12 and cb.int_arg(3) == -3
     assert cb.int_arg(4) is None and cb.int_arg(9) is None
+
+
+async def test_a_voice_message_gets_a_kind_answer(bot: BotHarness) -> None:
+    from telegram import Update
+
+    update = {
+        "update_id": 999_001,
+        "message": {
+            "message_id": 77,
+            "date": 1_700_000_000,
+            "chat": {"id": 13, "type": "private", "first_name": "Vi"},
+            "from": {"id": 13, "is_bot": False, "first_name": "Vi"},
+            "voice": {"file_id": "v1", "file_unique_id": "u1", "duration": 3},
+        },
+    }
+    await bot.app.process_update(Update.de_json(update, bot.app.bot))
+    assert "only read text" in await bot.last_text(13)

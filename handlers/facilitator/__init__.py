@@ -1,13 +1,9 @@
 """The facilitator and admin console: enrolment, groups, sessions, attendance, announcements,
-members, reports and platform health. `register(app)` adds its commands; importing the
-modules registers their button areas, flow steps, the `fac_` start payload and the
-announcement planner, renderer and outcome hook."""
+members, reports and platform health. `COMMANDS` lists its commands (registered in
+`handlers/__init__.py`); importing the modules registers their button areas, flow steps, the
+`fac_` start payload and the announcement planner, renderer and outcome hook."""
 
 from __future__ import annotations
-
-from typing import Any
-
-from telegram.ext import Application, CommandHandler, filters
 
 from handlers.facilitator import (
     admin,
@@ -19,8 +15,6 @@ from handlers.facilitator import (
     report,
     schedule,
 )
-
-PRIVATE = filters.ChatType.PRIVATE
 
 COMMANDS = {
     "addfacilitator": enrol.add_facilitator,
@@ -34,9 +28,3 @@ COMMANDS = {
     "members": members.members_command,
     "report": report.report_command,
 }
-
-
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the console's commands (private chats only)."""
-    for name, callback in COMMANDS.items():
-        app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
