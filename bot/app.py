@@ -35,6 +35,7 @@ PARTICIPANT_COMMANDS = [
     ("sessions", "Your upcoming sessions"),
     ("join", "Join a group with a code"),
     ("groups", "Your groups"),
+    ("leave", "Leave a group"),
     ("settings", "Time zone, check-in time, away mode"),
     ("ask", "Ask the facilitators anonymously"),
     ("privacy", "What is stored and who sees it"),

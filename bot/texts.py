@@ -113,7 +113,7 @@ HELP_PARTICIPANT = (
     "/mood — your mood over the last 30 days\n"
     "/sessions — your upcoming sessions\n"
     "/join — join a group with a code\n"
-    "/groups — your groups\n"
+    "/groups — your groups · /leave — leave a group\n"
     "/settings — time zone, check-in time, reminders, away mode\n"
     "/ask — ask the facilitators anonymously\n"
     "/privacy — what I store and who sees it\n"

@@ -172,3 +172,18 @@ async def test_a_voice_message_gets_a_kind_answer(bot: BotHarness) -> None:
     }
     await bot.app.process_update(Update.de_json(update, bot.app.bot))
     assert "only read text" in await bot.last_text(13)
+
+
+def test_help_lists_exactly_the_registered_commands() -> None:
+    import re
+
+    from bot import texts
+    from bot.app import ADMIN_COMMANDS, FACILITATOR_COMMANDS, PARTICIPANT_COMMANDS
+    from handlers import facilitator
+
+    every_help = texts.HELP_PARTICIPANT + texts.HELP_FACILITATOR + texts.HELP_ADMIN
+    helped = set(re.findall(r"(?<![<\w])/([a-z]+)", every_help))
+    menus = {name for name, _ in PARTICIPANT_COMMANDS + FACILITATOR_COMMANDS + ADMIN_COMMANDS}
+    console = set(facilitator.COMMANDS)
+    assert console <= helped and console <= menus
+    assert menus - {"help"} == helped  # /help needs no entry in its own list
