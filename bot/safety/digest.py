@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import DIGEST, Rendered, enqueue, planner, renderer
@@ -27,7 +27,7 @@ from storage.models import (
     SessionOccurrence,
     User,
 )
-from storage.repositories.safety import is_team_member, open_alerts_of_group, team_ids
+from storage.repositories.safety import TEAM_ROLES, is_team_member, open_alerts_of_group
 
 HORIZON = timedelta(days=3)
 BASELINE = timedelta(days=7)
@@ -44,22 +44,57 @@ RSVP_LABELS = {
 
 @planner
 async def plan_session_digests(session: AsyncSession, services: Services, now: datetime) -> int:
-    """One digest per facilitator per upcoming session, once its digest time has come."""
+    """One digest per facilitator per upcoming session, once its digest time has come.
+
+    Only sessions starting within the largest digest offset are read, and only the
+    (session, facilitator) pairs without a digest yet are planned, so an idle tick is cheap.
+    """
+    widest = await session.scalar(
+        select(func.max(Group.digest_offset_minutes)).where(Group.archived_at.is_(None))
+    )
+    if widest is None:
+        return 0
+    window = min(HORIZON, timedelta(minutes=max(0, int(widest))))
     rows = await session.execute(
         select(SessionOccurrence, Group)
         .join(Group, Group.id == SessionOccurrence.group_id)
         .where(
             SessionOccurrence.status == OccurrenceStatus.SCHEDULED,
             SessionOccurrence.starts_at > now,
-            SessionOccurrence.starts_at <= now + HORIZON,
+            SessionOccurrence.starts_at <= now + window,
             Group.archived_at.is_(None),
         )
     )
+    due = [
+        (occurrence, group)
+        for occurrence, group in rows.all()
+        if occurrence.starts_at - timedelta(minutes=group.digest_offset_minutes) <= now
+    ]
+    if not due:
+        return 0
+    existing = await session.execute(
+        select(Delivery.subject_id, Delivery.recipient_id).where(
+            Delivery.kind == DIGEST, Delivery.subject_id.in_([o.id for o, _ in due])
+        )
+    )
+    planned_pairs = {(subject, int(recipient)) for subject, recipient in existing.all()}
+    team_rows = await session.execute(  # team_ids() of every group at once
+        select(Membership.group_id, Membership.user_id)
+        .where(
+            Membership.group_id.in_({group.id for _, group in due}),
+            Membership.role.in_(TEAM_ROLES),
+            Membership.status == MemberStatus.ACTIVE,
+        )
+        .order_by(Membership.role, Membership.user_id)
+    )
+    teams: dict[int, list[int]] = {}
+    for group_id, user_id in team_rows.all():
+        teams.setdefault(group_id, []).append(int(user_id))
     planned = 0
-    for occurrence, group in rows.all():
-        if occurrence.starts_at - timedelta(minutes=group.digest_offset_minutes) > now:
-            continue
-        for facilitator in await team_ids(session, group.id):
+    for occurrence, group in due:
+        for facilitator in teams.get(group.id, []):
+            if (occurrence.id, facilitator) in planned_pairs:
+                continue
             planned += await enqueue(
                 session, kind=DIGEST, key=f"digest:{occurrence.id}:{facilitator}",
                 recipient_id=facilitator, due_at=now, now=now, subject_id=occurrence.id,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.delivery.outbox import (
     CHECKIN_PROMPT,
@@ -57,12 +58,19 @@ async def why_not(
 async def plan_nudges(session: AsyncSession, services: Services, now: datetime) -> int:
     """Nudge whoever got a prompt `nudge_after_hours` ago and has not checked in that day."""
     after = timedelta(hours=services.settings.nudge_after_hours)
+    nudge = aliased(Delivery)
+    already = (  # the nudge of a prompt "ci:<user>:<date>" has the key "nudge:<user>:<date>"
+        select(nudge.id)
+        .where(nudge.key == literal("nudge:") + func.substr(Delivery.key, 4))
+        .exists()
+    )
     rows = await session.execute(
-        select(Delivery).where(
+        select(Delivery).where(  # index ix_deliveries_kind_status_sent
             Delivery.kind == CHECKIN_PROMPT,
             Delivery.status == DeliveryStatus.SENT,
             Delivery.sent_at <= now - after,
             Delivery.sent_at > now - after - LOOKBACK,
+            ~already,
         )
     )
     planned = 0

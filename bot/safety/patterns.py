@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 MISSED_SCAN_KEY = "safety.missed_scan_at"
 MISSED_SCAN_EVERY = timedelta(minutes=30)
+MISSED_SCAN_CURSOR = "safety.missed_scan_cursor"
+SCAN_CHUNK = 1000
+"""A sweep reads at most this many candidates per planner tick (then goes on next tick)."""
+JOINED_SLACK = timedelta(hours=2)
 DAYTIME = (9, 20)  # local hours in which a missed-check-in alert or offer may go out
 
 
@@ -120,32 +124,54 @@ async def plan_missed_checkin_alerts(
     session: AsyncSession, services: Services, now: datetime
 ) -> int:
     """Alert (with permission) or privately offer resources after N days without a check-in."""
-    last_scan = services.extras.get(MISSED_SCAN_KEY)
-    if isinstance(last_scan, datetime) and now - last_scan < MISSED_SCAN_EVERY:
-        return 0
-    services.extras[MISSED_SCAN_KEY] = now
+    extras = services.extras
+    cursor = extras.get(MISSED_SCAN_CURSOR)
+    if not isinstance(cursor, int):  # no sweep in progress: start one every MISSED_SCAN_EVERY
+        last_scan = extras.get(MISSED_SCAN_KEY)
+        if isinstance(last_scan, datetime) and now - last_scan < MISSED_SCAN_EVERY:
+            return 0
+        extras[MISSED_SCAN_KEY] = now
+        cursor = 0
     rules = rules_from(services.settings.extra)
+    # Necessary conditions, checked by indexes instead of loading everyone: a person's local
+    # day is within one day of UTC's, and a local-date gap of N + 1 days takes more than
+    # N days minus a DST hour, so who checked in after (UTC today - N) or joined less than
+    # N days (+ 2 h slack) ago cannot have missed N days.
+    checked_in_since = now.date() - timedelta(days=rules.missed_days)
+    recent = (
+        select(CheckIn.id)
+        .where(CheckIn.user_id == User.id, CheckIn.local_date > checked_in_since)
+        .exists()
+    )
     last = (
-        select(CheckIn.user_id, func.max(CheckIn.local_date).label("last"))
-        .group_by(CheckIn.user_id)
-        .subquery()
+        select(func.max(CheckIn.local_date))
+        .where(CheckIn.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
     )
     rows = await session.execute(
-        select(User, Membership, last.c.last)
+        select(User, Membership, last.label("last"))
         .join(Membership, Membership.user_id == User.id)
         .join(Group, Group.id == Membership.group_id)
-        .outerjoin(last, last.c.user_id == User.id)
         .where(
+            Membership.id > cursor,
             Membership.role == Role.PARTICIPANT,
             Membership.status == MemberStatus.ACTIVE,
+            Membership.joined_at
+            <= now - timedelta(days=rules.missed_days) + JOINED_SLACK,
             Group.archived_at.is_(None),
             User.onboarded_at.is_not(None),
             User.prompts_enabled.is_(True),
             User.timezone.is_not(None),
+            ~recent,
         )
+        .order_by(Membership.id)
+        .limit(SCAN_CHUNK)
     )
+    found = rows.all()
+    extras[MISSED_SCAN_CURSOR] = found[-1][1].id if len(found) == SCAN_CHUNK else None
     planned = 0
-    for user, membership, last_day in rows.all():
+    for user, membership, last_day in found:
         if user.away_until is not None and user.away_until > now:
             continue
         assert user.timezone is not None

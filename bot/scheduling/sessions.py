@@ -343,9 +343,10 @@ async def _expand_rule(
     return created
 
 
-async def expand_rules(session: AsyncSession, now: datetime, *, limit: int = 500) -> int:
-    """Planner step: expand every active rule whose horizon is running out; returns how many
-    occurrences were created."""
+async def _expand_due_rules(
+    session: AsyncSession, now: datetime, limit: int
+) -> tuple[int, int]:
+    """Expand up to `limit` active rules whose horizon is running out: (rules, created)."""
     rows = await session.execute(
         select(SessionRule, Group)
         .join(Group, Group.id == SessionRule.group_id)
@@ -359,15 +360,26 @@ async def expand_rules(session: AsyncSession, now: datetime, *, limit: int = 500
         .limit(limit)
         .with_for_update(skip_locked=True, of=SessionRule)
     )
-    created = 0
+    handled = created = 0
     for rule, group in rows.all():
+        handled += 1
         created += await _expand_rule(session, rule, group, now)
-    return created
+    return handled, created
+
+
+async def expand_rules(session: AsyncSession, now: datetime, *, limit: int = 500) -> int:
+    """Planner step: expand every active rule whose horizon is running out; returns how many
+    occurrences were created."""
+    return (await _expand_due_rules(session, now, limit))[1]
 
 
 async def plan_rules(session: AsyncSession, services: Services, now: datetime) -> int:
-    """The `@planner` wrapper of `expand_rules`."""
-    return await expand_rules(session, now)
+    """The `@planner` wrapper of `expand_rules` (batched: the engine calls it again while it
+    handled rules, so a start-up expands every rule, not 500 per tick)."""
+    return (await _expand_due_rules(session, now, 500))[0]
+
+
+plan_rules.batched = True  # type: ignore[attr-defined]
 
 
 async def upcoming_occurrences(

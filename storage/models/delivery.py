@@ -63,6 +63,7 @@ class Delivery(Base):
         Index("ix_deliveries_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_deliveries_recipient", "recipient_id"),
         Index("ix_deliveries_kind_subject", "kind", "subject_id"),
+        Index("ix_deliveries_kind_status_sent", "kind", "status", "sent_at"),  # nudges
     )
 
 

@@ -74,6 +74,7 @@ class SessionOccurrence(Base):
         UniqueConstraint("rule_id", "rule_slot"),
         Index("ix_session_occurrences_group_starts", "group_id", "starts_at"),
         Index("ix_session_occurrences_next_reminder_at", "next_reminder_at"),
+        Index("ix_session_occurrences_starts_at", "starts_at"),  # digest planner window
     )
 
 

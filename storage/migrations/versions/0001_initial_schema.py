@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 05:55:03.395998
+Create Date: 2026-11-26 06:52:55.006271
 """
 
 from collections.abc import Sequence
@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('key', name=op.f('uq_deliveries_key'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_deliveries_kind_status_sent', ['kind', 'status', 'sent_at'], unique=False)
         batch_op.create_index('ix_deliveries_kind_subject', ['kind', 'subject_id'], unique=False)
         batch_op.create_index('ix_deliveries_recipient', ['recipient_id'], unique=False)
         batch_op.create_index('ix_deliveries_status_next_attempt', ['status', 'next_attempt_at'], unique=False)
@@ -243,6 +244,7 @@ def upgrade() -> None:
     with op.batch_alter_table('session_occurrences', schema=None) as batch_op:
         batch_op.create_index('ix_session_occurrences_group_starts', ['group_id', 'starts_at'], unique=False)
         batch_op.create_index('ix_session_occurrences_next_reminder_at', ['next_reminder_at'], unique=False)
+        batch_op.create_index('ix_session_occurrences_starts_at', ['starts_at'], unique=False)
 
     op.create_table('shares',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -311,6 +313,7 @@ def downgrade() -> None:
 
     op.drop_table('shares')
     with op.batch_alter_table('session_occurrences', schema=None) as batch_op:
+        batch_op.drop_index('ix_session_occurrences_starts_at')
         batch_op.drop_index('ix_session_occurrences_next_reminder_at')
         batch_op.drop_index('ix_session_occurrences_group_starts')
 
@@ -339,6 +342,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_deliveries_status_next_attempt')
         batch_op.drop_index('ix_deliveries_recipient')
         batch_op.drop_index('ix_deliveries_kind_subject')
+        batch_op.drop_index('ix_deliveries_kind_status_sent')
 
     op.drop_table('deliveries')
     with op.batch_alter_table('chat_state', schema=None) as batch_op:
