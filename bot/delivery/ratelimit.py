@@ -9,6 +9,7 @@ A 429 anywhere pauses everything for `retry_after`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,12 @@ RateLimitArgs = dict[str, Any]
 PRIORITY_RETRIES = 2
 """How often a priority request is retried after a 429 before the error is raised."""
 UNLIMITED_ENDPOINTS = frozenset({"getUpdates", "getMe", "setWebhook", "deleteWebhook"})
+
+# PTB 22 reads its own deprecated int `retry_after` inside `RetryAfter.__init__`, so every 429
+# emitted a PTBDeprecationWarning whatever we read. Opting in to the future behaviour (time
+# periods as timedelta) is the only way to emit none; `retry_seconds` accepts both forms and
+# nothing else in the bot reads a PTB time-period attribute.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def retry_seconds(error: RetryAfter) -> float:
