@@ -7,7 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
@@ -115,6 +120,10 @@ def build_application(
         try:
             await app.bot.set_my_commands(
                 commands(PARTICIPANT_COMMANDS), scope=BotCommandScopeDefault()
+            )
+            # In group chats only /sos is answered; everything else happens in private.
+            await app.bot.set_my_commands(
+                commands([("sos", "Help right now")]), scope=BotCommandScopeAllGroupChats()
             )
             for admin_id in settings.admin_user_ids:
                 await set_commands_for(app.bot, admin_id, facilitator=True, admin=True)

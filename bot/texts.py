@@ -11,9 +11,9 @@ WELCOME = (
     "reminders of your group's sessions, and a way to share and receive support.\n\n"
     "<b>What I am not:</b> I'm not an emergency service, and no one watches these chats "
     "around the clock. If you need help right now, send /sos at any time.\n\n"
-    "<b>What I keep:</b> your Telegram id, the settings you choose, your check-ins "
-    "(notes are encrypted), and your groups. You can see everything with /export and delete it "
-    "with /forget. /privacy explains who sees what.\n\n"
+    "<b>What I keep:</b> your Telegram id and first name, the settings you choose, your "
+    "check-ins (notes are encrypted), and your groups. You can see everything with /export "
+    "and delete it with /forget. /privacy explains who sees what.\n\n"
     "Is it okay for me to keep this?"
 )
 CONSENT_DECLINED = (
@@ -60,6 +60,10 @@ RESUME_ONBOARDING = "Let's pick up where we left off."
 CANCELLED = "Okay, I've stopped that. Nothing was changed. Send /help whenever you need me."
 NOTHING_TO_CANCEL = "There's nothing to cancel right now. Send /help to see what I can do."
 UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
+FLOW_EXPIRED = (
+    "We started something a while ago and I've closed it, so that message wasn't sent "
+    "anywhere. Send /help to see what I can do, or start again with the command you need."
+)
 NOT_UNDERSTOOD = (
     "I'm not sure what to do with that message. Send /help to see what I can do, "
     "or /checkin to tell me how you're feeling."
@@ -101,8 +105,11 @@ PRIVACY = (
     "(now: <b>{visibility}</b>; change it in /settings). Otherwise they see group summaries, "
     "and only when at least {min_members} members contributed.\n"
     "• Anonymous questions (/ask) never show who asked.\n"
-    "• If something you write suggests you may be in danger, your facilitators are alerted so "
-    "they can reach out.\n\n"
+    "• If something you write suggests you may be in danger, your facilitators are alerted "
+    "with your name (whatever your setting) so they can reach out; if no one answers, the "
+    "clinic's admins are told too. What you wrote is not included in the alert.\n"
+    "• Weekly well-being answers (WHO-5, if your group uses it) follow the same rules as "
+    "check-ins.\n\n"
     "<b>Your choices:</b> /export sends you all your data. /forget deletes all of it."
 )
 PRIVACY_NOT_STORED = "nothing stored yet"

@@ -1,4 +1,4 @@
-"""Webhook mode: a small aiohttp server feeding `application.update_queue`.
+"""Webhook mode: a small aiohttp server that processes each update before answering 200.
 
 PTB's built-in webhook server compares the secret token with `!=` (not constant time), so the
 bot runs its own: the `X-Telegram-Bot-Api-Secret-Token` header is checked with
@@ -49,7 +49,9 @@ def build_webhook_app(application: Any, secret: str) -> web.Application:
             return web.Response(status=400)
         if update is None:
             return web.Response(status=400)
-        await application.update_queue.put(update)
+        # Processed before answering: if the process dies meanwhile, Telegram sends it again,
+        # so nothing a person typed is lost. Handler errors go to the error handler.
+        await application.process_update(update)
         return web.Response(status=200)
 
     app = web.Application(client_max_size=MAX_BODY)

@@ -22,7 +22,8 @@ from telegram.ext import (
 from handlers import common, onboarding
 from handlers.callbacks import Callback
 
-PRIVATE = filters.ChatType.PRIVATE
+# New messages in private chats; edits are only screened (below), never run again.
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -47,6 +48,10 @@ def register_handlers(app: AnyApp) -> None:
         who5,  # noqa: F401  (weekly well-being check)
     )
 
+    # Group -3: a new command ends the flow in progress, so later text never lands in it.
+    app.add_handler(
+        MessageHandler(PRIVATE & filters.COMMAND, common.leave_flow_on_command), group=-3
+    )
     # Group -2: bookkeeping on every update: someone who had blocked the bot is reachable again.
     app.add_handler(TypeHandler(Update, rsvp.note_reachable), group=-2)
 
@@ -89,10 +94,19 @@ def register_handlers(app: AnyApp) -> None:
     # Unknown commands (screened for risk first), then anything that is not text.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, common.not_text))
+    # Edited messages in private: screened for risk language, not run again.
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, common.edited
+        )
+    )
 
     # Group and supergroup chats: point people to the private chat (/sos answered above).
     app.add_handler(
-        MessageHandler(~PRIVATE & (filters.COMMAND | filters.Entity("mention")), common.not_private)
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.TEXT,
+            common.not_private,
+        )
     )
 
     app.add_error_handler(common.on_error)

@@ -4,7 +4,9 @@ the private-chat guard and the error handler."""
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -18,10 +20,14 @@ from handlers.callbacks import Callback, parse
 from handlers.flow import step_handler
 from handlers.hooks import screen_text
 from storage.models import Membership, MemberStatus, Role
-from storage.repositories.flows import clear_flow, get_flow
+from storage.repositories.flows import FlowState, clear_flow, get_flow
 from storage.repositories.users import get_user
 
 log = logging.getLogger(__name__)
+
+FLOW_TTL = timedelta(hours=1)
+ONBOARDING_FLOW = "onboarding"
+KEEPS_FLOW = frozenset({"cancel", "help", "sos", "privacy"})
 
 ButtonHandler = Callable[[Update, BotContext, Callback], Awaitable[None]]
 _BUTTON_AREAS: dict[str, ButtonHandler] = {}
@@ -126,6 +132,11 @@ async def free_text(update: Update, context: BotContext) -> None:
     text = message.text or ""
     async with context.db() as session:
         state = await get_flow(session, tg_user.id)
+        expired = state is not None and is_expired(state, context.clock.now())
+        if expired:
+            # A flow left long ago must not swallow today's text (it could be shared or sent).
+            await clear_flow(session, tg_user.id)
+            state = None
         handler = step_handler(state) if state is not None else None
         if state is not None and handler is not None:
             if not text.strip():
@@ -139,7 +150,29 @@ async def free_text(update: Update, context: BotContext) -> None:
     if user is None or not user.is_onboarded:
         await message.reply_html(texts.FINISH_ONBOARDING)
         return
-    await message.reply_html(texts.NOT_UNDERSTOOD)
+    await message.reply_html(texts.FLOW_EXPIRED if expired else texts.NOT_UNDERSTOOD)
+
+
+def is_expired(state: FlowState, now: datetime) -> bool:
+    """Flows other than onboarding (derived from saved answers) end after FLOW_TTL."""
+    return state.name != ONBOARDING_FLOW and state.is_stale(now, FLOW_TTL)
+
+
+async def leave_flow_on_command(update: Update, context: BotContext) -> None:
+    """A new command ends the flow in progress (/cancel, /help, /sos and /privacy do not;
+    /start does not end onboarding), so later text never lands in a forgotten step."""
+    message = update.message
+    user = update.effective_user
+    if message is None or user is None or not message.text or not message.text.startswith("/"):
+        return
+    command = message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+    if command in KEEPS_FLOW:
+        return
+    async with context.db() as session:
+        state = await get_flow(session, user.id)
+        if state is None or (state.name == ONBOARDING_FLOW and command == "start"):
+            return
+        await clear_flow(session, user.id)
 
 
 async def button(update: Update, context: BotContext) -> None:
@@ -166,17 +199,40 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def not_text(update: Update, context: BotContext) -> None:
-    """Stickers, photos, voice and the like: say kindly that only text is read."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_html(texts.ONLY_TEXT)
+    """Stickers, photos, voice and the like: screen any caption, then say kindly that only
+    text is read."""
+    message = update.effective_message
+    assert message is not None
+    if message.caption:
+        async with context.db() as session:
+            if await screen_text(update, context, session, message.caption, "message"):
+                return
+    await message.reply_html(texts.ONLY_TEXT)
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edited message is not run again (it could repeat a command or a step), but what it
+    now says is screened for risk."""
+    message = update.edited_message
+    if message is None:
+        return
+    text = message.text or message.caption or ""
+    if text:
+        async with context.db() as session:
+            await screen_text(update, context, session, text, "message")
 
 
 async def not_private(update: Update, context: BotContext) -> None:
-    """Anything but /sos and /help in a group chat: invite to the private chat."""
+    """Commands and mentions of the bot in a group chat (/sos is answered everywhere):
+    invite to the private chat. Mentions of other people are none of the bot's business."""
     message = update.effective_message
     if message is None:
         return
     if message.chat.type == ChatType.CHANNEL:
+        return
+    is_command = bool(message.text and message.text.startswith("/"))
+    mentioned = f"@{context.bot.username}".lower() in (message.text or "").lower()
+    if not (is_command or mentioned):
         return
     await message.reply_html(
         texts.PRIVATE_ONLY,
@@ -188,12 +244,14 @@ async def on_error(update: object, context: BotContext) -> None:
     """Log the failure without any message text and answer the person kindly."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error(
-        "error while handling update %s: %s",
-        update_id,
-        type(error).__name__,
-        exc_info=(type(error), error, error.__traceback__) if error else None,
+    # Only where it failed, never the exception's message: database errors carry the values
+    # a person typed (names, notes).
+    frames = traceback.extract_tb(error.__traceback__) if error else []
+    where = " <- ".join(
+        f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}"
+        for frame in frames[::-1][:8]
     )
+    log.error("error while handling update %s: %s at %s", update_id, type(error).__name__, where)
     if not isinstance(update, Update):
         return
     try:

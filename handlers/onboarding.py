@@ -160,7 +160,7 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
                 session, tg_user.id, now=now, language_code=tg_user.language_code
             )
             user.consent_at = now
-            user.display_name = tg_user.full_name[:128]
+            user.display_name = tg_user.first_name[:128]
             pending = await get_flow(session, tg_user.id)
             payload = str(pending.data.get("payload", "")) if pending else ""
             await set_flow(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -19,6 +19,11 @@ class FlowState:
     name: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    def is_stale(self, now: datetime, ttl: timedelta) -> bool:
+        """True when the flow was last touched longer than `ttl` ago."""
+        return self.updated_at is not None and now - self.updated_at > ttl
 
 
 def _key(user_id: int) -> str:
@@ -32,7 +37,9 @@ async def get_flow(session: AsyncSession, user_id: int) -> FlowState | None:
     ).scalar_one_or_none()
     if row is None or not row.data.get("name"):
         return None
-    return FlowState(row.data["name"], row.data.get("step", ""), dict(row.data.get("data", {})))
+    return FlowState(
+        row.data["name"], row.data.get("step", ""), dict(row.data.get("data", {})), row.updated_at
+    )
 
 
 async def set_flow(
