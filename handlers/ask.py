@@ -52,6 +52,11 @@ ASK_TEXT = (
 TOO_LONG = "That's {length} characters; please keep it under {limit}. Try again, or /cancel."
 TOO_MANY = "You've asked {limit} questions today, which is the daily limit. Tomorrow works 🌿"
 SENT = "Sent anonymously ✓ I'll bring you the answer here."
+RISK_NOT_SENT = (
+    "Because what you wrote suggests you may be in danger, I've let your facilitators know "
+    "it's you, so a person can reach out. For the same reason I did <b>not</b> pass your "
+    "question on anonymously. When you feel ready, you can ask it again with /ask 💚"
+)
 NO_TEAM = (
     "That group has no facilitator right now, so I couldn't pass your question on. "
     "Nothing was sent."
@@ -157,7 +162,12 @@ async def typed_question(
     assert tg_user is not None
     text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
     # Screen first: risk language gets resources even when the question cannot be sent.
-    await screen_text(update, context, session, text, "question")
+    if await screen_text(update, context, session, text, "question"):
+        # The team got a named alert just now; an "anonymous" question arriving the same
+        # minute would tell them who asked. So it is neither stored nor sent.
+        await clear_flow(session, tg_user.id)
+        await _reply(update, RISK_NOT_SENT)
+        return
     if len(text) > MAX_QUESTION_CHARS:
         await _reply(update, TOO_LONG.format(length=len(text), limit=MAX_QUESTION_CHARS))
         return

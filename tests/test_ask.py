@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.safety.questions import ANSWER, QUESTION
-from storage.models import Question
+from storage.models import Delivery, Question
+from storage.repositories.flows import get_flow
 from tests.harness import BotHarness, count_rows
 from tests.test_safety_helpers import make_group, texts_of, tick
 
@@ -94,3 +95,27 @@ async def test_pick_group_limits_and_roles(bot: BotHarness) -> None:
 async def test_without_group(bot: BotHarness) -> None:
     await bot.onboard(5)
     assert "Join a group" in texts_of(await bot.send(5, "/ask"))
+
+
+async def test_question_with_risk_language_is_not_sent_anonymously(any_bot: BotHarness) -> None:
+    """A named alert and an "anonymous" question the same minute would link the two: on risk
+    the question is neither stored nor delivered, and the person is told so kindly."""
+    h = any_bot
+    await setup(h)
+    await h.send(1, "/ask")
+    replies = await h.send(1, "Is it normal that I want to die before every session?")
+    said = texts_of(replies)
+    assert "Thank you for telling me" in said  # resources at once
+    assert "facilitators know" in said and "did not pass your question on" in said
+    assert "Sent anonymously" not in said
+    sent = await tick(h)
+    assert not [d for d in sent if d.kind == QUESTION]
+    async with h.db() as session:
+        assert await count_rows(session, Question) == 0
+        assert await get_flow(session, 1) is None  # the next message is not a question
+        rows = await session.execute(select(Delivery).where(Delivery.kind == QUESTION))
+        assert rows.scalars().all() == []
+    for fac in (10, 11):
+        received = " ".join(str(m.get("text")) for m in await h.emu.messages(fac))
+        assert "Please check in with a member" in received  # the named alert went out
+        assert "Anonymous question" not in received and "before every session" not in received
