@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 FLOW = "checkin"
 CONFIRM, MOOD, TAGS, NOTE = "confirm", "mood", "tags", "note"
+GENTLE_MOOD = 2
+"""At or below this mood the confirmation is calm: no streak, no "see you tomorrow"."""
 
 
 def _day_label(day: date) -> str:
@@ -284,7 +286,7 @@ async def _skip(
         return
     await query.answer()
     await _remove_buttons(update)
-    await _finish(update, context, session, user, state, note=None)
+    await _finish(update, context, session, user, state, note=None, risk=False)
 
 
 _ACTIONS = {
@@ -304,8 +306,10 @@ async def _finish(
     user: User,
     state: FlowState,
     note: str | None,
+    *,
+    risk: bool,
 ) -> None:
-    """Save the note, confirm warmly with the streak, and run the after-check-in hooks."""
+    """Save the note, confirm (gently after a hard day), and run the after-check-in hooks."""
     day = domain.parse_compact(str(state.data.get("date", "")))
     checkin = await get_checkin(session, user.id, day) if day else None
     await clear_flow(session, user.id)
@@ -317,11 +321,22 @@ async def _finish(
         checkin.note_enc = context.services.cipher.encrypt(note)
         checkin.updated_at = now
     await session.flush()
-    today = domain.today_for(user.timezone or "UTC", now)
-    dates = await checkin_dates(session, user.id, today - timedelta(days=800))
-    streak = domain.streak(dates, today)
-    await reply(update, confirmation_text(checkin.mood, checkin.tags, note, streak, state))
+    if risk or checkin.mood <= GENTLE_MOOD:
+        # No streak and no "see you tomorrow" after a hard day or words of danger.
+        await reply(update, gentle_confirmation_text(state))
+    else:
+        today = domain.today_for(user.timezone or "UTC", now)
+        dates = await checkin_dates(session, user.id, today - timedelta(days=800))
+        streak = domain.streak(dates, today)
+        await reply(update, confirmation_text(checkin.mood, checkin.tags, note, streak, state))
     await checkin_completed(update, context, session, user, checkin, note)
+
+
+def gentle_confirmation_text(state: FlowState) -> str:
+    """The short, calm confirmation after a low mood or a note that screened as risk."""
+    if state.data.get("replaced"):
+        return t.CHECKIN_DONE_GENTLE + "\n" + t.CHECKIN_UPDATED_NOTE
+    return t.CHECKIN_DONE_GENTLE
 
 
 def confirmation_text(
@@ -351,7 +366,7 @@ async def typed_note(
         return
     text = update.effective_message.text or ""  # type: ignore[union-attr]
     # Screen first: a note too long to keep can still say someone is in danger.
-    await screen_text(update, context, session, text, "note")
+    risk = await screen_text(update, context, session, text, "note")
     problem = domain.note_problem(text)
     if problem == "too_long":
         await reply(
@@ -363,7 +378,7 @@ async def typed_note(
     if problem == "empty":
         await reply(update, t.CHECKIN_NOTE_EMPTY, kb.note_keyboard())
         return
-    await _finish(update, context, session, user, state, note=text.strip())
+    await _finish(update, context, session, user, state, note=text.strip(), risk=risk)
 
 
 async def typed_at_button_step(

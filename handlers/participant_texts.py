@@ -83,6 +83,7 @@ CHECKIN_STREAK_ONE = "Every check-in counts — see you tomorrow."
 CHECKIN_STREAK_MANY = (
     "You've been checking in for <b>{streak} days</b> — keep it gentle, keep it going 🌱"
 )
+CHECKIN_DONE_GENTLE = "Thank you for telling me how you are. Your check-in is saved."
 CHECKIN_UPDATED_NOTE = "(This replaces your earlier check-in of today.)"
 CHECKIN_PAST_DAY = (
     "That check-in was for {day}, and that day is over now — no worries at all. "

@@ -195,3 +195,24 @@ async def test_risk_language_typed_at_a_button_step_gets_crisis_resources(bot: B
     sos = await bot.send(33, "/sos")
     assert sos[0]["text"].split("\n")[0] in texts_of(replies)
     assert "tap the feelings" not in texts_of(replies)
+
+
+async def test_confirmation_is_calm_after_a_low_mood_or_a_risky_note(bot: BotHarness) -> None:
+    """After a hard day or words of danger, no streak and no cheerful "see you tomorrow"."""
+    await bot.onboard(34)
+    replies = await _checkin(bot, 34, "2 🙁")
+    said = texts_of(replies)
+    assert "Your check-in is saved" in said
+    assert "see you tomorrow" not in said and "Thank you for checking in" not in said
+    bot.clock.advance(timedelta(days=1))
+    replies = await _checkin(bot, 34, "4 🙂", note="honestly i want to die")
+    said = texts_of(replies)
+    assert "Thank you for telling me" in said  # the crisis reply
+    assert "Your check-in is saved" in said
+    assert "see you tomorrow" not in said and "days</b>" not in said and "2 days" not in said
+    async with bot.db() as session:
+        checkin = await get_checkin(session, 34, MONDAY + timedelta(days=1))
+        assert checkin is not None and checkin.mood == 4 and checkin.note_enc is not None
+    bot.clock.advance(timedelta(days=1))
+    said = texts_of(await _checkin(bot, 34, "3 😐", note="An ordinary day"))
+    assert "Thank you for checking in" in said and "3 days" in said  # the usual warmth
