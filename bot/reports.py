@@ -1,5 +1,12 @@
 """A group's insight report: check-in rate, daily mood trend, attendance per session, and
-individual rows only for members who allowed it. Aggregates need enough contributors."""
+individual rows only for members who allowed it. Aggregates need enough contributors.
+
+Differencing rule: individual rows are listed for every member who allows it, so a day's average
+could otherwise give away the rest. A day's average is shown only when the number of that day's
+contributors who share only summaries is 0 or at least `min_contributors`; with 1 to
+`min_contributors - 1` of them, "average x count - the listed moods" would reveal their moods,
+so that day's average is withheld (text, CSV and chart alike). The period's average is computed
+from the shown days only, so it inherits the same protection."""
 
 from __future__ import annotations
 
@@ -66,6 +73,7 @@ class GroupReport:
     sessions: list[SessionRow]
     people: list[PersonRow]
     hidden_people: int
+    withheld_days: int = 0
 
     @property
     def aggregates_allowed(self) -> bool:
@@ -117,14 +125,19 @@ async def build_report(
         else []
     )
     by_day: dict[date, list[int]] = defaultdict(list)
+    private_by_day: dict[date, int] = defaultdict(int)
     by_user: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    private = {u.id for u in members if not u.share_with_facilitators}
     for c in checkins:
         by_day[c.local_date].append(c.mood)
         by_user[c.user_id].append((c.local_date, c.mood))
+        if c.user_id in private:
+            private_by_day[c.local_date] += 1
+    enough = {day: moods for day, moods in by_day.items() if len(moods) >= min_contributors}
     daily = [
         (day, sum(moods) / len(moods), len(moods))
-        for day, moods in sorted(by_day.items())
-        if len(moods) >= min_contributors
+        for day, moods in sorted(enough.items())
+        if not differencing_risk(private_by_day[day], min_contributors)
     ]
     people = []
     for user in members:
@@ -150,7 +163,14 @@ async def build_report(
         sessions=sessions,
         people=people,
         hidden_people=len(members) - len(people),
+        withheld_days=len(enough) - len(daily),
     )
+
+
+def differencing_risk(private_contributors: int, min_contributors: int) -> bool:
+    """True when an average next to the listed individual rows would single out the few
+    contributors who share only summaries (1 to `min_contributors - 1` of them)."""
+    return 0 < private_contributors < min_contributors
 
 
 async def _sessions(
@@ -222,6 +242,12 @@ def report_text(report: GroupReport) -> str:
         if report.daily:
             overall = sum(a * n for _, a, n in report.daily) / sum(n for _, _, n in report.daily)
             lines.append(f"Average mood: {overall:.1f} of 5")
+        if report.withheld_days:
+            lines.append(
+                f"No group average for {report.withheld_days} day(s): on those days only a few "
+                "of the members who share just summaries checked in, and next to the shared "
+                "check-ins an average could reveal their moods."
+            )
     else:
         lines.append(
             f"Only {report.contributors} member(s) checked in over the last {report.days} days. "
@@ -276,6 +302,15 @@ def report_csv(report: GroupReport) -> bytes:
     w.writerow(["summary", "active_members", report.members, ""])
     if report.aggregates_allowed:
         w.writerow(["summary", "checkin_rate", f"{report.checkin_rate:.3f}", report.checkins])
+        w.writerow(
+            [
+                "summary",
+                "daily_mood_rule",
+                f"a day's average is withheld when 1 to {report.min_contributors - 1} of its "
+                "contributors share only summaries (it could reveal their moods)",
+                report.withheld_days,
+            ]
+        )
         for day, avg, n in report.daily:
             w.writerow(["daily_mood", day.isoformat(), f"{avg:.2f}", n])
     else:
