@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import texts as common_texts
 from bot.context import BotContext
 from bot.delivery.outbox import NOTICE, enqueue
+from bot.safety.patterns import low_mood_episode, rules_from
 from bot.safety.screening import find_risk
 from bot.safety.shares import MAX_SHARE_CHARS, SHARES_PER_DAY, arm_digests
 from bot.timeutil import zone
@@ -55,6 +56,22 @@ async def _under_limit(context: BotContext, session: AsyncSession, user_id: int,
     return await shares_since(session, user_id, since) + n <= SHARES_PER_DAY
 
 
+NO_OFFER_MOOD = 1
+"""At or below this mood sharing is not offered: the check-in is about the person, not a post."""
+
+
+async def _hard_moment(
+    context: BotContext, session: AsyncSession, user: User, checkin: CheckIn, note: str | None
+) -> bool:
+    """A very low mood, a note with risk language, or a check-in that just started a low-mood
+    episode (its alert and resource offer fire now): no invitation to share then."""
+    if checkin.mood <= NO_OFFER_MOOD or find_risk(context.services, note) is not None:
+        return True
+    await session.flush()
+    episode = await low_mood_episode(session, user.id, rules_from(context.settings.extra))
+    return episode is not None and episode.new
+
+
 @after_checkin
 async def offer_share(
     update: Update,
@@ -64,8 +81,8 @@ async def offer_share(
     checkin: CheckIn,
     note: str | None,
 ) -> None:
-    """Offer to share a reflection, unless the note showed risk or there is no group."""
-    if find_risk(context.services, note) is not None:
+    """Offer to share a reflection, unless it is a hard moment or there is no group."""
+    if await _hard_moment(context, session, user, checkin, note):
         return
     if not await participant_group_ids(session, user.id):
         return

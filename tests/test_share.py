@@ -192,3 +192,25 @@ async def test_limits_length_rate_and_opt_out(bot: BotHarness) -> None:
     assert [d.recipient_id for d in sent] == [10]  # Ben opted out
     assert "&lt;b&gt;bold&lt;/b&gt;" not in await last_digest(bot, 10)  # shown as text, escaped
     assert "<b>bold</b> & fine" in await last_digest(bot, 10)
+
+
+async def test_no_share_offer_at_a_hard_moment(bot: BotHarness) -> None:
+    """No invitation to share after a mood of 1, a risky note, or a check-in that just set off
+    a low-mood alert and resource offer; an ordinary low day still gets it."""
+    from datetime import date
+
+    from tests.test_safety_helpers import add_checkin
+
+    await setup(bot)
+    said = texts_of(await checkin_with_note(bot, 1, "rough", mood="1 "))
+    assert "share a reflection" not in said
+    said = texts_of(await checkin_with_note(bot, 2, "not great", mood="2 "))
+    assert "share a reflection" in said  # one low day alone is not a pattern
+    bot.clock.advance(timedelta(days=1))
+    said = texts_of(await checkin_with_note(bot, 2, "I want to die", mood="3 "))
+    assert "Thank you for telling me" in said and "share a reflection" not in said
+    await add_checkin(bot, 1, date(2026, 3, 3), 2)  # Ann: 1 (Monday), 2 (Tuesday)
+    bot.clock.advance(timedelta(days=1))
+    said = texts_of(await checkin_with_note(bot, 1, "same again", mood="2 "))
+    assert "sound really hard" in said  # the low-mood pattern fired with this check-in
+    assert "share a reflection" not in said
