@@ -11,11 +11,12 @@ Nothing here knows Telegram objects: messages are `Rendered` with `Button`s.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,6 +132,56 @@ async def enqueue(
     stmt = insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One delivery for `enqueue_many` (same fields and meaning as `enqueue`'s arguments)."""
+
+    kind: str
+    key: str
+    recipient_id: int
+    due_at: datetime
+    subject_id: int | None = None
+    payload: dict[str, Any] | None = None
+    not_after: datetime | None = None
+
+
+ENQUEUE_CHUNK = 500
+"""Rows per multi-row INSERT (13 bound values each: well under SQLite's variable limit)."""
+
+
+async def enqueue_many(session: AsyncSession, planned: Sequence[Planned], *, now: datetime) -> int:
+    """Write many deliveries with multi-row INSERT ... ON CONFLICT (key) DO NOTHING, in chunks
+    of ENQUEUE_CHUNK; returns how many new rows were written (existing keys are skipped)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    written = 0
+    for start in range(0, len(planned), ENQUEUE_CHUNK):
+        values = []
+        for item in planned[start : start + ENQUEUE_CHUNK]:
+            if len(item.key) > 160:
+                raise ValueError("delivery key too long")
+            values.append({
+                "key": item.key,
+                "kind": item.kind,
+                "recipient_id": item.recipient_id,
+                "subject_id": item.subject_id,
+                "payload": item.payload or {},
+                "status": DeliveryStatus.PENDING,
+                "due_at": item.due_at,
+                "not_after": item.not_after,
+                "next_attempt_at": item.due_at,
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            })
+        # executemany + RETURNING: SQLAlchemy sends one multi-row INSERT per chunk
+        # ("insertmanyvalues") from a statement compiled once; only new rows come back.
+        table = cast(Table, Delivery.__table__)
+        stmt = insert(table).on_conflict_do_nothing(index_elements=["key"])
+        result = await session.execute(stmt.returning(table.c.id), values)
+        written += len(result.all())
+    return written
 
 
 def rsvp_buttons(occurrence_id: int, current: str | None = None) -> list[list[Button]]:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.outbox import CHECKIN_PROMPT, Rendered, enqueue, mood_buttons, planner, renderer
-from bot.prompts import reschedule_prompt
+from bot.delivery.outbox import (
+    CHECKIN_PROMPT,
+    Planned,
+    Rendered,
+    enqueue_many,
+    mood_buttons,
+    planner,
+    renderer,
+)
+from bot.prompts import next_prompt_at
 from bot.scheduling import texts
 from bot.timeutil import local_date, to_utc
 from storage.models import CheckIn, Delivery, User
@@ -31,7 +39,10 @@ def prompt_deadline(due_at: datetime, zone_name: str, late_window_minutes: int) 
 
 async def plan_checkin_prompts(session: AsyncSession, services: Services, now: datetime) -> int:
     """Planner: every user whose `next_prompt_at` has come gets one prompt for that local day,
-    then `next_prompt_at` moves to the next day. Returns how many users were handled."""
+    then `next_prompt_at` moves to the next day. Returns how many users were handled.
+
+    One batch is one multi-row INSERT of prompts and one bulk UPDATE of `next_prompt_at`; the
+    engine calls again (a new short transaction) while users were handled."""
     rows = await session.execute(
         select(User)
         .where(User.next_prompt_at <= now)
@@ -39,28 +50,31 @@ async def plan_checkin_prompts(session: AsyncSession, services: Services, now: d
         .limit(BATCH)
         .with_for_update(skip_locked=True)
     )
+    users = list(rows.scalars())
     window = services.settings.checkin_late_window_minutes
-    handled = 0
-    for user in rows.scalars():
-        handled += 1
+    planned: list[Planned] = []
+    moves: list[dict[str, Any]] = []
+    for user in users:
         due = user.next_prompt_at
         assert due is not None
         if user.timezone and user.is_onboarded and user.prompts_enabled:
             day = local_date(due, user.timezone)
-            await enqueue(
-                session,
+            planned.append(Planned(
                 kind=CHECKIN_PROMPT,
                 key=f"ci:{user.id}:{day:%Y%m%d}",
                 recipient_id=user.id,
                 due_at=due,
                 not_after=prompt_deadline(due, user.timezone, window),
-                now=now,
                 payload={"date": f"{day:%Y%m%d}", "tz": user.timezone},
-            )
-        reschedule_prompt(user, max(now, due) + timedelta(seconds=1))
-        user.updated_at = now
-    await session.flush()
-    return handled
+            ))
+        following = next_prompt_at(user, max(now, due) + timedelta(seconds=1))
+        moves.append({"id": user.id, "next_prompt_at": following, "updated_at": now})
+    await enqueue_many(session, planned, now=now)
+    if moves:
+        await session.execute(
+            update(User).execution_options(synchronize_session=False), moves
+        )
+    return len(users)
 
 
 plan_checkin_prompts.batched = True  # type: ignore[attr-defined]

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import (
     SESSION_CHANGED,
     SESSION_REMINDER,
+    Planned,
     Rendered,
-    enqueue,
+    enqueue_many,
     planner,
     renderer,
     rsvp_buttons,
 )
 from bot.scheduling import texts
 from bot.scheduling.sessions import (
+    REMINDED_ROLES,
     next_reminder_after,
     plan_rules,
-    reminded_member_ids,
     reminder_offsets,
 )
 from bot.timeutil import humanize_delta
@@ -34,7 +35,11 @@ from storage.models import (
     SessionRule,
     User,
 )
-from storage.repositories.sessions import get_rsvp, is_active_member
+from storage.repositories.sessions import (
+    active_member_ids_by_group,
+    get_rsvp,
+    is_active_member,
+)
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -63,9 +68,13 @@ async def plan_reminders(session: AsyncSession, services: Services, now: datetim
         .limit(BATCH)
         .with_for_update(skip_locked=True, of=SessionOccurrence)
     )
-    handled = 0
-    for occurrence, group in rows.all():
-        handled += 1
+    found = rows.all()
+    members = await active_member_ids_by_group(
+        session, sorted({group.id for _, group in found}), REMINDED_ROLES
+    )
+    planned: list[Planned] = []
+    moves: list[dict[str, Any]] = []
+    for occurrence, group in found:
         offsets = reminder_offsets(group)
         planned_from = occurrence.next_reminder_at or now
         due = [
@@ -75,25 +84,30 @@ async def plan_reminders(session: AsyncSession, services: Services, now: datetim
         ]
         if occurrence.status == OccurrenceStatus.SCHEDULED and due:
             due_at, offset = max(due)
-            for user_id in await reminded_member_ids(session, group.id):
-                await enqueue(
-                    session,
+            planned += [
+                Planned(
                     kind=SESSION_REMINDER,
                     key=reminder_key(occurrence, offset, user_id),
                     recipient_id=user_id,
                     subject_id=occurrence.id,
                     due_at=due_at,
                     not_after=occurrence.starts_at,
-                    now=now,
                     payload={"offset": offset, "starts_at": occurrence.starts_at.isoformat()},
                 )
-        occurrence.next_reminder_at = (
+                for user_id in members.get(group.id, [])
+            ]
+        following = (
             next_reminder_after(occurrence.starts_at, offsets, now + TINY)
             if occurrence.status == OccurrenceStatus.SCHEDULED
             else None
         )
-    await session.flush()
-    return handled
+        moves.append({"id": occurrence.id, "next_reminder_at": following})
+    await enqueue_many(session, planned, now=now)
+    if moves:
+        await session.execute(
+            update(SessionOccurrence).execution_options(synchronize_session=False), moves
+        )
+    return len(found)
 
 
 plan_reminders.batched = True  # type: ignore[attr-defined]

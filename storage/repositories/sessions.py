@@ -91,6 +91,24 @@ async def active_member_ids(
     return list((await session.execute(stmt.order_by(Membership.user_id))).scalars())
 
 
+async def active_member_ids_by_group(
+    session: AsyncSession, group_ids: Sequence[int], roles: Sequence[Role] | None = None
+) -> dict[int, list[int]]:
+    """`active_member_ids` of several groups in one query: group id -> sorted user ids."""
+    if not group_ids:
+        return {}
+    stmt = select(Membership.group_id, Membership.user_id).where(
+        Membership.group_id.in_(list(group_ids)), Membership.status == MemberStatus.ACTIVE
+    )
+    if roles is not None:
+        stmt = stmt.where(Membership.role.in_(list(roles)))
+    found: dict[int, list[int]] = {}
+    rows = await session.execute(stmt.order_by(Membership.group_id, Membership.user_id))
+    for group_id, user_id in rows.all():
+        found.setdefault(int(group_id), []).append(int(user_id))
+    return found
+
+
 async def is_active_member(session: AsyncSession, group_id: int, user_id: int) -> bool:
     """True when the user is an active member (any role) of the group."""
     row = await session.execute(
