@@ -13,7 +13,7 @@ from bot.forget import forget_user
 from handlers import participant_keyboards as kb
 from handlers import participant_texts as t
 from handlers.callbacks import Callback
-from handlers.participant_common import answer_stale, reply
+from handlers.participant_common import answer_stale, fresh, reply, stamp
 from storage.repositories.users import get_user
 
 log = logging.getLogger(__name__)
@@ -50,21 +50,25 @@ async def forget_command(update: Update, context: BotContext) -> None:
     if user is None:
         await reply(update, t.FORGET_NOTHING)
         return
-    await reply(update, t.FORGET_CONFIRM, kb.forget_keyboard())
+    await reply(update, t.FORGET_CONFIRM, kb.forget_keyboard(stamp(context.clock.now())))
 
 
 async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
-    """`pdata:forget:yes|no`."""
+    """`pdata:forget:yes|no:<stamp>`; a Yes older than CONFIRM_TTL deletes nothing."""
     query = update.callback_query
     tg_user = update.effective_user
     assert query is not None and tg_user is not None
-    if cb.action != "forget" or cb.args not in (("yes",), ("no",)):
+    if cb.action != "forget" or cb.args[:1] not in (("yes",), ("no",)) or len(cb.args) > 2:
         await answer_stale(update)
         return
-    if cb.args == ("no",):
+    if cb.args[0] == "no":
         await query.answer()
         await _drop_keyboard(update)
         await reply(update, t.FORGET_KEPT)
+        return
+    if not fresh(cb.int_arg(1, big=True), context.clock.now()):
+        await answer_stale(update, t.FORGET_EXPIRED)
+        await _drop_keyboard(update)
         return
     async with context.db() as session:
         existed = await forget_user(session, tg_user.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 
@@ -42,3 +44,21 @@ async def answer_stale(update: Update, text: str | None = None) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer((text or texts.STALE_BUTTON)[:190], show_alert=True)
+
+
+CONFIRM_TTL = timedelta(minutes=10)
+"""How long a "Yes, delete / leave" button stays valid; older ones are answered as expired."""
+CLOCK_SLACK = timedelta(minutes=1)  # replicas' clocks may differ a little
+
+
+def stamp(now: datetime) -> int:
+    """The compact time (Unix seconds) put into a confirmation button."""
+    return int(now.timestamp())
+
+
+def fresh(stamped: int | None, now: datetime) -> bool:
+    """True when a confirmation stamped at `stamped` may still be acted on."""
+    if stamped is None:
+        return False  # a button from before stamps existed, or forged data
+    age = now.timestamp() - stamped
+    return -CLOCK_SLACK.total_seconds() <= age <= CONFIRM_TTL.total_seconds()

@@ -15,7 +15,7 @@ from handlers import participant_keyboards as kb
 from handlers import participant_texts as t
 from handlers.callbacks import Callback
 from handlers.common import is_facilitator_anywhere
-from handlers.participant_common import answer_stale, onboarded_user, reply
+from handlers.participant_common import answer_stale, fresh, onboarded_user, reply, stamp
 from storage.models import Group, Membership, MemberStatus, Role
 from storage.repositories.joining import leave_group, memberships_of
 
@@ -78,19 +78,26 @@ async def leave_command(update: Update, context: BotContext) -> None:
     elif len(groups) == 1:
         group_id, name = groups[0]
         await reply(
-            update, t.LEAVE_CONFIRM.format(group=escape(name)), kb.leave_confirm_keyboard(group_id)
+            update,
+            t.LEAVE_CONFIRM.format(group=escape(name)),
+            kb.leave_confirm_keyboard(group_id, stamp(context.clock.now())),
         )
     else:
         await reply(update, t.LEAVE_CHOOSE, kb.leave_choice_keyboard(groups))
 
 
 async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
-    """`pleave:ask|yes|no:<group_id>`; membership is re-checked on every press."""
+    """`pleave:ask:<group_id>`, `pleave:yes|no:<group_id>:<stamp>`; membership is re-checked
+    on every press, and a Yes older than CONFIRM_TTL changes nothing."""
     query = update.callback_query
     assert query is not None
     group_id = cb.int_arg(0)
-    if cb.action not in ("ask", "yes", "no") or group_id is None or len(cb.args) != 1:
+    arity = 1 if cb.action == "ask" else 2
+    if cb.action not in ("ask", "yes", "no") or group_id is None or len(cb.args) > arity:
         await answer_stale(update)
+        return
+    if cb.action == "yes" and not fresh(cb.int_arg(1, big=True), context.clock.now()):
+        await answer_stale(update, t.LEAVE_EXPIRED)
         return
     async with context.db() as session:
         user = await onboarded_user(update, context, session)
@@ -109,7 +116,7 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
             await reply(
                 update,
                 t.LEAVE_CONFIRM.format(group=escape(group.name)),
-                kb.leave_confirm_keyboard(group.id),
+                kb.leave_confirm_keyboard(group.id, stamp(context.clock.now())),
             )
         elif cb.action == "no":
             await reply(update, t.LEAVE_KEPT)

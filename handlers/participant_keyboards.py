@@ -149,25 +149,33 @@ def leave_choice_keyboard(groups: list[tuple[int, str]]) -> InlineKeyboardMarkup
     )
 
 
-def leave_confirm_keyboard(group_id: int) -> InlineKeyboardMarkup:
-    """Leave or stay."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton("Yes, leave", callback_data=pack("pleave", "yes", group_id))],
-            [InlineKeyboardButton("No, stay", callback_data=pack("pleave", "no", group_id))],
-        ]
-    )
-
-
-def forget_keyboard() -> InlineKeyboardMarkup:
-    """Delete everything, or keep it."""
+def leave_confirm_keyboard(group_id: int, stamp: int) -> InlineKeyboardMarkup:
+    """Leave or stay; `stamp` (Unix seconds) lets an old confirmation expire."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    "Yes, delete everything", callback_data=pack("pdata", "forget", "yes")
+                    "Yes, leave", callback_data=pack("pleave", "yes", group_id, stamp)
                 )
             ],
-            [InlineKeyboardButton("No, keep my data", callback_data=pack("pdata", "forget", "no"))],
+            [InlineKeyboardButton("No, stay", callback_data=pack("pleave", "no", group_id, stamp))],
+        ]
+    )
+
+
+def forget_keyboard(stamp: int) -> InlineKeyboardMarkup:
+    """Delete everything, or keep it; `stamp` (Unix seconds) lets an old confirmation expire."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "Yes, delete everything", callback_data=pack("pdata", "forget", "yes", stamp)
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    "No, keep my data", callback_data=pack("pdata", "forget", "no", stamp)
+                )
+            ],
         ]
     )

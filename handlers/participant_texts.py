@@ -179,6 +179,7 @@ LEAVE_CONFIRM = (
     "Your own check-ins stay yours (delete them with /forget)."
 )
 LEAVE_DONE = "You've left <b>{group}</b>. Take care 💚 You can rejoin with a new invite anytime."
+LEAVE_EXPIRED = "That button has expired — send /leave again if you still want to leave."
 LEAVE_KEPT = "Okay, you're staying in the group 💚"
 LEAVE_NOT_MEMBER = "You're not a member of that group any more."
 
@@ -199,5 +200,8 @@ FORGET_CONFIRM = (
 FORGET_DONE = (
     "Done. I've deleted everything I stored about you. 🌿\n"
     "If you ever want to come back, send /start. And /sos always works."
+)
+FORGET_EXPIRED = (
+    "That button has expired — send /forget again if you still want to delete everything."
 )
 FORGET_KEPT = "Okay, nothing was deleted 💚"

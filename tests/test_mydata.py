@@ -110,7 +110,8 @@ async def test_export_matches_the_database_and_forget_removes_it(any_bot: BotHar
         alert = await session.get(Alert, 1)
         assert alert is not None and alert.user_id is None and alert.next_escalation_at is None
         assert await session.get(User, OTHER) is not None
-    await h.press(ME, data="pdata:forget:yes", message_id=confirm)  # twice
+    now = int(h.clock.now().timestamp())
+    await h.press(ME, data=f"pdata:forget:yes:{now}", message_id=confirm)  # twice
     assert "nothing to delete" in (await h.answers())[-1]["text"]
     assert "nothing to export" in texts_of(await h.send(ME, "/export"))
 
@@ -131,3 +132,23 @@ async def test_csv_neutralises_formulas(bot: BotHarness) -> None:
     replies = await bot.send(63, "/export")
     raw = (await bot.emu.file_bytes(replies[1]["document"]["file_id"])).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in raw
+
+
+async def test_old_forget_confirmation_expires(bot: BotHarness) -> None:
+    """A "Yes, delete everything" from more than ten minutes ago deletes nothing."""
+    await bot.onboard(64)
+    await bot.send(64, "/forget")
+    confirm = await bot.find_button_message(64, "Yes, delete everything")
+    bot.clock.advance(timedelta(minutes=9))
+    await bot.send(64, "/help")
+    bot.clock.advance(timedelta(minutes=2))
+    await bot.press(64, "Yes, delete everything")
+    assert "expired" in (await bot.answers())[-1]["text"]
+    assert "send /forget again" in (await bot.answers())[-1]["text"]
+    await bot.press(64, data="pdata:forget:yes", message_id=confirm)  # unstamped, from before
+    assert "expired" in (await bot.answers())[-1]["text"]
+    async with bot.db() as session:
+        assert await session.get(User, 64) is not None
+    await bot.send(64, "/forget")
+    replies = await bot.press(64, "Yes, delete everything")
+    assert "deleted everything" in texts_of(replies)

@@ -52,7 +52,8 @@ async def test_groups_and_leave_with_confirmation(bot: BotHarness) -> None:
     confirm = await bot.find_button_message(52, "Yes, leave")
     replies = await bot.press(52, "Yes, leave")
     assert "You've left Alpha" in texts_of(replies)
-    await bot.press(52, data=f"pleave:yes:{g1}", message_id=confirm)  # pressed twice
+    now = int(bot.clock.now().timestamp())
+    await bot.press(52, data=f"pleave:yes:{g1}:{now}", message_id=confirm)  # pressed twice
     assert "not a member" in (await bot.answers())[-1]["text"]
     await bot.press(52, data="pleave:yes:500", message_id=confirm)  # forged group
     await bot.press(52, data="pleave:yes:abc", message_id=confirm)
@@ -67,3 +68,23 @@ async def test_groups_and_leave_with_confirmation(bot: BotHarness) -> None:
 async def test_facilitator_cannot_leave_as_participant(bot: BotHarness) -> None:
     await make_group(bot, "Mine", facilitator_id=53)
     assert "not a member of any group" in texts_of(await bot.send(53, "/leave"))
+
+
+async def test_old_leave_confirmation_expires(bot: BotHarness) -> None:
+    """A "Yes, leave" from more than ten minutes ago (or without a stamp) changes nothing."""
+    g1, t1 = await make_group(bot, "Alpha")
+    await bot.onboard(54)
+    await bot.send(54, f"/join {t1}")
+    await bot.send(54, "/leave")
+    confirm = await bot.find_button_message(54, "Yes, leave")
+    bot.clock.advance(timedelta(minutes=11))
+    await bot.press(54, "Yes, leave")
+    assert "expired" in (await bot.answers())[-1]["text"]
+    await bot.press(54, data=f"pleave:yes:{g1}", message_id=confirm)  # an unstamped old one
+    assert "expired" in (await bot.answers())[-1]["text"]
+    async with bot.db() as session:
+        member = await get_membership(session, g1, 54)
+        assert member is not None and member.status == MemberStatus.ACTIVE
+    await bot.send(54, "/leave")
+    replies = await bot.press(54, "Yes, leave")
+    assert "You've left Alpha" in texts_of(replies)
