@@ -22,7 +22,8 @@ from handlers.callbacks import Callback, pack
 from handlers.common import button_area
 from handlers.hooks import after_checkin
 from handlers.safety import not_modified
-from storage.models import CheckIn, Group, Membership, MemberStatus, Role, User, Who5Response
+from storage.models import CheckIn, User, Who5Response
+from storage.repositories.safety import participant_group_ids
 from storage.repositories.users import get_user
 
 AREA = "w5"
@@ -37,22 +38,6 @@ CONCERN = (
     "these contacts are there for you:\n\n{resources}"
 )
 TEAM_TOLD = "\n\nAs you allowed, I've let your facilitator know so they can check in."
-
-
-async def who5_group_ids(session: AsyncSession, user_id: int) -> list[int]:
-    """The person's active participant groups that use the weekly WHO-5."""
-    rows = await session.execute(
-        select(Membership.group_id)
-        .join(Group, Group.id == Membership.group_id)
-        .where(
-            Membership.user_id == user_id,
-            Membership.role == Role.PARTICIPANT,
-            Membership.status == MemberStatus.ACTIVE,
-            Group.who5_enabled.is_(True),
-            Group.archived_at.is_(None),
-        )
-    )
-    return [int(g) for g in rows.scalars()]
 
 
 def item_keyboard(answers: str) -> InlineKeyboardMarkup:
@@ -80,7 +65,7 @@ async def offer_who5(
     note: str | None,
 ) -> None:
     """Offer the check on the first check-in of a week, if no answer in the last six days."""
-    if not await who5_group_ids(session, user.id):
+    if not await participant_group_ids(session, user.id, who5_only=True):
         return
     day = checkin.local_date
     week_start = day - timedelta(days=day.weekday())
@@ -170,7 +155,7 @@ async def save(
     text += CONCERN.format(resources=escape(context.settings.crisis_resources))
     if user.share_with_facilitators:
         raised = 0
-        for group_id in await who5_group_ids(session, user.id):
+        for group_id in await participant_group_ids(session, user.id, who5_only=True):
             alert = await raise_alert(
                 session, context.services, user_id=user.id, group_id=group_id, kind=WHO5,
                 source=f"{kind}:{value}:{drop}", now=now,

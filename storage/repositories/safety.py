@@ -21,9 +21,12 @@ from storage.models import (
 TEAM_ROLES = (Role.FACILITATOR, Role.CO_FACILITATOR)
 
 
-async def participant_group_ids(session: AsyncSession, user_id: int) -> list[int]:
-    """Groups (not archived) in which the person is an active participant."""
-    rows = await session.execute(
+async def participant_group_ids(
+    session: AsyncSession, user_id: int, *, who5_only: bool = False
+) -> list[int]:
+    """Groups (not archived) in which the person is an active participant (with `who5_only`,
+    only those that use the weekly WHO-5)."""
+    query = (
         select(Membership.group_id)
         .join(Group, Group.id == Membership.group_id)
         .where(
@@ -34,6 +37,9 @@ async def participant_group_ids(session: AsyncSession, user_id: int) -> list[int
         )
         .order_by(Membership.group_id)
     )
+    if who5_only:
+        query = query.where(Group.who5_enabled.is_(True))
+    rows = await session.execute(query)
     return [int(g) for g in rows.scalars()]
 
 
