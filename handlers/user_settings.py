@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
@@ -222,24 +223,44 @@ async def _screened(update: Update, context: BotContext, session: AsyncSession) 
     return await screen_text(update, context, session, text, "message")
 
 
+def _set_zone(user: User, text: str, now: datetime) -> str:
+    """Apply a typed time zone (raises TimeInputError); what was saved, for the reply."""
+    user.timezone = parse_timezone(text)
+    return t.SETTINGS_ZONE_SAVED.format(zone=escape(describe_zone(user.timezone, now)))
+
+
+def _set_time(user: User, text: str, now: datetime) -> str:
+    """Apply a typed check-in time (raises TimeInputError); what was saved, for the reply."""
+    user.checkin_time = parse_time_of_day(text)
+    return t.SETTINGS_TIME_SAVED.format(time=format_time(user.checkin_time))
+
+
+async def _typed_value(
+    update: Update,
+    context: BotContext,
+    session: AsyncSession,
+    apply: Callable[[User, str, datetime], str],
+    keyboard: InlineKeyboardMarkup,
+) -> None:
+    """A typed time zone or time: save it, or explain and ask again."""
+    user = await onboarded_user(update, context, session, for_update=True)
+    if user is None:
+        return
+    try:
+        what = apply(user, update.effective_message.text or "", context.clock.now())  # type: ignore[union-attr]
+    except TimeInputError as error:
+        if not await _screened(update, context, session):
+            await reply(update, escape(str(error)), keyboard)
+        return
+    await _saved(update, context, session, user, what)
+
+
 @text_step(FLOW, ZONE)
 async def typed_zone(
     update: Update, context: BotContext, session: AsyncSession, state: FlowState
 ) -> None:
     """A typed time zone: save it, or explain and ask again."""
-    user = await onboarded_user(update, context, session, for_update=True)
-    if user is None:
-        return
-    try:
-        user.timezone = parse_timezone(update.effective_message.text or "")  # type: ignore[union-attr]
-    except TimeInputError as error:
-        if not await _screened(update, context, session):
-            await reply(update, escape(str(error)), kb.settings_zone_keyboard())
-        return
-    what = t.SETTINGS_ZONE_SAVED.format(
-        zone=escape(describe_zone(user.timezone, context.clock.now()))
-    )
-    await _saved(update, context, session, user, what)
+    await _typed_value(update, context, session, _set_zone, kb.settings_zone_keyboard())
 
 
 @text_step(FLOW, TIME)
@@ -247,17 +268,7 @@ async def typed_time(
     update: Update, context: BotContext, session: AsyncSession, state: FlowState
 ) -> None:
     """A typed check-in time: save it, or explain and ask again."""
-    user = await onboarded_user(update, context, session, for_update=True)
-    if user is None:
-        return
-    try:
-        user.checkin_time = parse_time_of_day(update.effective_message.text or "")  # type: ignore[union-attr]
-    except TimeInputError as error:
-        if not await _screened(update, context, session):
-            await reply(update, escape(str(error)), kb.settings_time_keyboard())
-        return
-    what = t.SETTINGS_TIME_SAVED.format(time=format_time(user.checkin_time))
-    await _saved(update, context, session, user, what)
+    await _typed_value(update, context, session, _set_time, kb.settings_time_keyboard())
 
 
 @text_step(FLOW, AWAY)
