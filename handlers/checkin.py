@@ -43,6 +43,18 @@ async def _flow_for(session: AsyncSession, user_id: int) -> FlowState | None:
     return state if state is not None and state.name == FLOW else None
 
 
+async def _at_step(
+    update: Update, session: AsyncSession, user: User, step: str, moved_on: str = t.CHECKIN_NOT_NOW
+) -> FlowState | None:
+    """The open check-in when it is at `step`; otherwise answer the press (`moved_on` when the
+    check-in is at another step) and return None."""
+    state = await _flow_for(session, user.id)
+    if state is None or state.step != step:
+        await answer_stale(update, t.CHECKIN_NOT_NOW if state is None else moved_on)
+        return None
+    return state
+
+
 async def _remove_buttons(update: Update) -> None:
     """Take the keyboard off the pressed message (it may be too old to edit: that's fine)."""
     query = update.callback_query
@@ -231,10 +243,9 @@ async def _toggle(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    state = await _flow_for(session, user.id)
+    state = await _at_step(update, session, user, TAGS)
     index = cb.int_arg(0)
-    if state is None or state.step != TAGS:
-        await answer_stale(update, t.CHECKIN_NOT_NOW)
+    if state is None:
         return
     if index is None or not 0 <= index < len(domain.FEELINGS) or len(cb.args) != 1:
         await answer_stale(update)
@@ -256,9 +267,8 @@ async def _done(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    state = await _flow_for(session, user.id)
-    if state is None or state.step != TAGS:
-        await answer_stale(update, t.CHECKIN_ALREADY_DONE if state else t.CHECKIN_NOT_NOW)
+    state = await _at_step(update, session, user, TAGS, moved_on=t.CHECKIN_ALREADY_DONE)
+    if state is None:
         return
     day = domain.parse_compact(str(state.data.get("date", "")))
     checkin = await get_checkin(session, user.id, day) if day else None
@@ -280,9 +290,8 @@ async def _skip(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    state = await _flow_for(session, user.id)
-    if state is None or state.step != NOTE:
-        await answer_stale(update, t.CHECKIN_NOT_NOW)
+    state = await _at_step(update, session, user, NOTE)
+    if state is None:
         return
     await query.answer()
     await _remove_buttons(update)
