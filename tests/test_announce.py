@@ -3,10 +3,12 @@ my groups, formatting escaped, drafts dropped."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from telegram import Update
 
 from bot.delivery.outbox import ANNOUNCEMENT
 from bot.delivery.testing import deliver_due
@@ -136,3 +138,31 @@ async def test_report_edits_are_throttled_and_end_correct(bot: BotHarness) -> No
     assert "0 pending" in report["text"] and "done" in report["text"]
     # One edit when the fan-out starts, then at most one every 2 s, plus the final one.
     assert 2 <= len(report["edit_history"]) <= 3, report["edit_history"]
+
+
+async def test_send_now_pressed_twice_at_once_sends_once(any_bot: BotHarness) -> None:
+    """A double tap (or two replicas) on the same preview: one announcement, one delivery per
+    member; the second press is told it has already gone."""
+    h = any_bot
+    await _setup(h)
+    await h.send(FAC, "/announce")
+    await h.press(FAC, "Tuesday circle")
+    await h.send(FAC, "Room change")
+    preview_id = await h.find_button_message(FAC, "Send now")
+    updates = []
+    for _ in range(2):
+        await h.emu.press(FAC, preview_id, "Send now")
+        updates.append(Update.de_json(h.emu.state.updates[-1], h.app.bot))
+    await asyncio.gather(*(h.app.process_update(u) for u in updates))
+    await deliver_due(h.app)
+    async with h.db() as session:
+        assert len((await session.execute(select(Announcement))).scalars().all()) == 1
+        keys = (
+            (await session.execute(select(Delivery.key).where(Delivery.kind == ANNOUNCEMENT)))
+            .scalars()
+            .all()
+        )
+        assert sorted(keys) == [f"announcement:1:{ANN}", f"announcement:1:{BOB}"]
+    texts = [m["text"] for m in await h.emu.messages(FAC)]
+    assert sum("Announcement to" in text for text in texts) == 1
+    assert any("already" in a["text"] for a in await h.answers() if a.get("text"))

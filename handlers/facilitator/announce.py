@@ -7,8 +7,10 @@ import logging
 from html import escape
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.announcements import (
     MAX_MESSAGE,
@@ -36,7 +38,7 @@ from handlers.facilitator.common import (
 )
 from handlers.facilitator.groups import format_local
 from handlers.flow import text_step
-from storage.models import Announcement, AnnouncementStatus, Group
+from storage.models import Announcement, AnnouncementStatus, ChatState, Group
 from storage.repositories.flows import FlowState, clear_flow, get_flow, set_flow
 from storage.repositories.users import get_user
 
@@ -44,6 +46,13 @@ log = logging.getLogger(__name__)
 
 FLOW = "announce"
 TEXT, PREVIEW, WHEN = "text", "preview", "when"
+SENT_FROM = "announce_sent_from"  # marker left in the flow row by a claimed draft
+
+
+def _pressed_message_id(update: Update) -> int:
+    """The id of the message whose button was pressed (0 when unknown)."""
+    query = update.callback_query
+    return query.message.message_id if query is not None and query.message is not None else 0
 
 
 async def announce_command(update: Update, context: BotContext) -> None:
@@ -150,25 +159,52 @@ async def _draft(session: AsyncSession, uid: int, step: str) -> FlowState | None
     return state
 
 
+async def _claim_draft(session: AsyncSession, uid: int, message_id: int) -> FlowState | str:
+    """Take the previewed draft for sending, once: the person's flow row is locked first (a row
+    lock on PostgreSQL, the write lock on SQLite), then the draft is replaced by a marker naming
+    the preview message (invisible to flows). A second press, on any replica, finds the marker
+    and gets "already sent"; anything else gets STALE."""
+    key = f"flow:{uid}"
+    await session.execute(
+        sql_update(ChatState).where(ChatState.key == key).values(updated_at=ChatState.updated_at)
+    )
+    row = (
+        await session.execute(select(ChatState).where(ChatState.key == key).with_for_update())
+    ).scalar_one_or_none()
+    data = dict(row.data) if row is not None else {}
+    draft = dict(data.get("data") or {})
+    if (
+        row is None
+        or data.get("name") != FLOW
+        or data.get("step") != PREVIEW
+        or "html" not in draft
+    ):
+        return t.ANNOUNCE_ALREADY_SENT if data.get(SENT_FROM) == message_id else t.STALE
+    row.data = {SENT_FROM: message_id}
+    await session.flush()
+    return FlowState(FLOW, PREVIEW, draft)
+
+
 @action("fn", "send")
 async def _send_now(update: Update, context: BotContext, cb: Callback) -> str | None:
     uid = caller_id(update)
     async with context.db() as session:
-        state = await _draft(session, uid, PREVIEW)
-        if state is None:
-            return t.STALE
+        state = await _claim_draft(session, uid, _pressed_message_id(update))
+        if isinstance(state, str):
+            return state
         if await _allowed_groups(context, session, uid, state.data["groups"]) is None:
-            await clear_flow(session, uid)
             return t.NOT_YOURS
         to = await group_names(session, state.data["groups"])
     await drop_keyboard(update)
     # The report message exists before the fan-out, so every outcome can update it.
-    report = await send(update, context, f"📣 Announcement to <b>{to}</b> — preparing…")
+    try:
+        report = await send(update, context, f"📣 Announcement to <b>{to}</b> — preparing…")
+    except TelegramError:
+        async with context.db() as session:  # keep the draft so Send now can be pressed again
+            await set_flow(session, uid, state, now=context.clock.now())
+        raise
     now = context.clock.now()
     async with context.db() as session:
-        state = await _draft(session, uid, PREVIEW)
-        if state is None:
-            return t.STALE
         announcement = await create_announcement(
             session,
             author_id=uid,
@@ -180,7 +216,6 @@ async def _send_now(update: Update, context: BotContext, cb: Callback) -> str | 
         )
         announcement.report_message_id = report.message_id
         await plan_announcement(session, announcement, now)
-        await clear_flow(session, uid)
         announcement_id = announcement.id
     log.info("announcement %s sent now by %s", announcement_id, uid)
     kick_delivery(context.services)

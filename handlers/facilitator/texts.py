@@ -153,6 +153,10 @@ ASK_ANNOUNCE_TIME = (
     "When should it go out? Type a date and time in your time zone ({zone}), for example "
     "<i>tomorrow 09:00</i> or <i>2026-12-03 18:30</i>."
 )
+ANNOUNCE_ALREADY_SENT = (
+    "This preview was already sent (or closed), so nothing more went out. "
+    "Each announcement goes out only once."
+)
 ANNOUNCE_CANCELLED_DRAFT = "Okay, not sent. Nothing was stored."
 ANNOUNCE_SCHEDULED = "🕒 Scheduled for {when} to {to}. You can cancel it until then."
 ANNOUNCE_NOT_CANCELLABLE = "It's already going out, so it can't be cancelled any more."
