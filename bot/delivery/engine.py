@@ -145,6 +145,8 @@ class DeliveryEngine:
         self._dispatching: asyncio.Lock = asyncio.Lock()
         self._stopping = False
         self._outage_pause = 0.0
+        self.send_timeout: float | None = None
+        """Read timeout of one send (None: PTB's default); past it the outcome is UNKNOWN."""
 
     # -- planning -----------------------------------------------------------------
 
@@ -288,22 +290,25 @@ class DeliveryEngine:
         """The Bot API call; the engine already holds the rate slot."""
         args = {"bulk": True, "acquired": True}
         markup = keyboard(rendered.buttons)
+        timeouts: dict[str, Any] = {}
+        if self.send_timeout is not None:
+            timeouts["read_timeout"] = self.send_timeout
         if rendered.photo is not None:
             message = await self.bot.send_photo(
                 chat_id, photo=rendered.photo, caption=rendered.text or None,
-                parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=args,
+                parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=args, **timeouts,
             )
         elif rendered.document is not None:
             message = await self.bot.send_document(
                 chat_id, document=rendered.document, filename=rendered.filename,
                 caption=rendered.text or None, parse_mode=ParseMode.HTML, reply_markup=markup,
-                rate_limit_args=args,
+                rate_limit_args=args, **timeouts,
             )
         else:
             message = await self.bot.send_message(
                 chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=markup,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-                rate_limit_args=args,
+                rate_limit_args=args, **timeouts,
             )
         return int(message.message_id)
 
