@@ -151,3 +151,27 @@ async def test_co_facilitator_link_and_groups_view(bot: BotHarness) -> None:
     # A participant's /groups still shows the participant view.
     await join(h, 31, token, "Cy")
     assert "Tuesday circle" in (await h.send(31, "/groups"))[-1]["text"]
+
+
+async def test_co_facilitator_link_refuses_a_participant_of_that_group(bot: BotHarness) -> None:
+    """A member of the group is not silently moved into the team (their own check-ins would be
+    inside it): a clear answer, membership unchanged, and the link still works after /leave."""
+    h = bot
+    await enrol_facilitator(h)
+    token = await create_group(h, weekly=False, one_off=None)
+    await join(h, 32, token, "Dee")
+    await h.send(FAC, "/invite")
+    replies = await h.press(FAC, "Invite a co-facilitator")
+    co_token = link_payload(replies[-1]["text"], "fac_")
+    replies = await h.send(32, f"/start fac_{co_token}")
+    assert "haven't made you a co-facilitator" in replies[-1]["text"]
+    assert "co-facilitating" not in replies[-1]["text"]
+    async with h.db() as session:
+        member = (
+            await session.execute(select(Membership).where(Membership.user_id == 32))
+        ).scalar_one()
+        assert member.role == Role.PARTICIPANT
+    await h.send(32, "/leave")
+    await h.press(32, "Yes, leave")
+    replies = await h.send(32, f"/start fac_{co_token}")
+    assert "co-facilitating" in replies[-1]["text"]

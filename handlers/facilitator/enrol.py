@@ -101,6 +101,15 @@ async def redeem(
             await send(update, context, t.INVITE_BAD["revoked"])
             return True
         current = await get_membership(session, group.id, user.id)
+        if (
+            current is not None
+            and current.role == Role.PARTICIPANT
+            and current.status in (MemberStatus.ACTIVE, MemberStatus.PENDING)
+        ):
+            # Never turn someone's own membership into a team role silently: their check-ins
+            # would then sit inside the facilitation team. The link stays valid.
+            await send(update, context, t.COFAC_IS_PARTICIPANT.format(group=escape(group.name)))
+            return True
         if current is None or current.role != Role.FACILITATOR:
             await set_membership(
                 session, group.id, user.id, Role.CO_FACILITATOR, MemberStatus.ACTIVE, now

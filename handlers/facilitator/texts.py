@@ -35,6 +35,12 @@ INVITE_BAD = {
     "expired": "That facilitator link has expired. Please ask for a new one.",
     "used_up": "That facilitator link was already used. Please ask for a new one.",
 }
+COFAC_IS_PARTICIPANT = (
+    "You're a member of <b>{group}</b> yourself, so I haven't made you a co-facilitator: "
+    "the team would then see your own check-ins. Nothing has changed 🌿\n"
+    "If you'd like to co-facilitate, leave the group first with /leave and open this link "
+    "again — it still works."
+)
 ALREADY_FACILITATOR = "You're already a facilitator 🙂 /help lists your commands."
 
 # Groups
