@@ -5,23 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.roles import facilitated_groups
+from bot.timeutil import TimeInputError
 from handlers.callbacks import Callback
 from handlers.common import button_area
 from handlers.facilitator import keyboards
 from handlers.facilitator import texts as t
+from storage.repositories.flows import FlowState, set_flow
 from storage.repositories.users import get_user
 
 # A button action returns the text of the callback answer (shown as an alert), or None.
 Action = Callable[[Update, BotContext, Callback], Awaitable[str | None]]
 # A view of one group; returns a refusal text or None when it replied itself.
 GroupView = Callable[[Update, BotContext, int], Awaitable[str | None]]
+
+T = TypeVar("T")
 
 _VIEWS: dict[str, GroupView] = {}
 _ACTIONS: dict[str, dict[str, Action]] = {}
@@ -144,3 +150,32 @@ async def refuse_command(update: Update, context: BotContext, text: str) -> None
 def label(name: str | None, fallback: str = "A member") -> str:
     """An escaped display name for facilitator views."""
     return escape(name or fallback)
+
+
+def typed(update: Update) -> str:
+    """The text the person typed (empty when the update has none)."""
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+async def parse_typed(update: Update, context: BotContext, parse: Callable[[str], T]) -> T | None:
+    """Parse what the person typed; on bad input tell them why and return None."""
+    try:
+        return parse(typed(update))
+    except TimeInputError as error:
+        await send(update, context, escape(str(error)))
+        return None
+
+
+async def next_step(
+    update: Update,
+    context: BotContext,
+    session: AsyncSession,
+    state: FlowState,
+    step: str,
+    ask: str,
+) -> None:
+    """Move the caller's flow to `step` and ask its question."""
+    state.step = step
+    await set_flow(session, caller_id(update), state, now=context.clock.now())
+    await send(update, context, ask)

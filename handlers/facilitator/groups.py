@@ -32,6 +32,8 @@ from handlers.facilitator.common import (
     choose_group,
     group_view,
     is_admin,
+    next_step,
+    parse_typed,
     remember_bot,
     send,
 )
@@ -180,14 +182,11 @@ async def typed_days(
     update: Update, context: BotContext, session: AsyncSession, state: FlowState
 ) -> None:
     """Weekdays of the weekly schedule."""
-    try:
-        days = parse_weekdays(_text(update))
-    except TimeInputError as error:
-        await send(update, context, escape(str(error)))
+    days = await parse_typed(update, context, parse_weekdays)
+    if days is None:
         return
     state.data["draft_days"] = sorted(days)
-    await _step(session, caller_id(update), state, TIME, context.clock.now())
-    await send(update, context, t.ASK_TIME)
+    await next_step(update, context, session, state, TIME, t.ASK_TIME)
 
 
 @text_step(FLOW, TIME)
@@ -195,14 +194,11 @@ async def typed_time(
     update: Update, context: BotContext, session: AsyncSession, state: FlowState
 ) -> None:
     """Local start time of the weekly schedule."""
-    try:
-        start = parse_time_of_day(_text(update))
-    except TimeInputError as error:
-        await send(update, context, escape(str(error)))
+    start = await parse_typed(update, context, parse_time_of_day)
+    if start is None:
         return
     state.data["draft_time"] = format_time(start)
-    await _step(session, caller_id(update), state, DURATION, context.clock.now())
-    await send(update, context, t.ASK_DURATION)
+    await next_step(update, context, session, state, DURATION, t.ASK_DURATION)
 
 
 def parse_session_minutes(text: str) -> int:
@@ -230,10 +226,8 @@ async def typed_duration(
     update: Update, context: BotContext, session: AsyncSession, state: FlowState
 ) -> None:
     """Duration of the weekly sessions; the weekly rule is complete."""
-    try:
-        minutes = parse_session_minutes(_text(update))
-    except TimeInputError as error:
-        await send(update, context, escape(str(error)))
+    minutes = await parse_typed(update, context, parse_session_minutes)
+    if minutes is None:
         return
     weekly = {
         "days": state.data["draft_days"],

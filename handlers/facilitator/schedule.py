@@ -40,6 +40,8 @@ from handlers.facilitator.common import (
     choose_group,
     group_view,
     is_admin,
+    next_step,
+    parse_typed,
     send,
 )
 from handlers.facilitator.groups import describe_weekly, format_local, parse_session_minutes
@@ -365,14 +367,11 @@ async def typed_rule_days(
     """New weekdays of the weekly schedule."""
     if await _group_for_flow(update, context, session, state) is None:
         return
-    try:
-        state.data["days"] = sorted(parse_weekdays(_typed(update)))
-    except TimeInputError as error:
-        await send(update, context, escape(str(error)))
+    days = await parse_typed(update, context, parse_weekdays)
+    if days is None:
         return
-    state.step = RULE_TIME
-    await set_flow(session, caller_id(update), state, now=context.clock.now())
-    await send(update, context, t.ASK_TIME)
+    state.data["days"] = sorted(days)
+    await next_step(update, context, session, state, RULE_TIME, t.ASK_TIME)
 
 
 @text_step(FLOW, RULE_TIME)
@@ -382,14 +381,11 @@ async def typed_rule_time(
     """New local start time of the weekly schedule."""
     if await _group_for_flow(update, context, session, state) is None:
         return
-    try:
-        state.data["time"] = format_time(parse_time_of_day(_typed(update)))
-    except TimeInputError as error:
-        await send(update, context, escape(str(error)))
+    start = await parse_typed(update, context, parse_time_of_day)
+    if start is None:
         return
-    state.step = RULE_DURATION
-    await set_flow(session, caller_id(update), state, now=context.clock.now())
-    await send(update, context, t.ASK_DURATION)
+    state.data["time"] = format_time(start)
+    await next_step(update, context, session, state, RULE_DURATION, t.ASK_DURATION)
 
 
 @text_step(FLOW, RULE_DURATION)
