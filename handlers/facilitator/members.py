@@ -24,7 +24,7 @@ from handlers.facilitator.common import (
     label,
     send,
 )
-from storage.models import Group, MemberStatus, Role
+from storage.models import Group, Membership, MemberStatus, Role
 from storage.repositories.groups import get_membership, members_with_users
 from storage.repositories.users import get_user
 
@@ -112,6 +112,20 @@ async def _target(
     return group, user_id
 
 
+async def _active_participant(
+    session: AsyncSession, group_id: int, user_id: int
+) -> Membership | None:
+    """The member's membership when they are an active participant of the group, else None."""
+    membership = await get_membership(session, group_id, user_id)
+    if (
+        membership is None
+        or membership.status != MemberStatus.ACTIVE
+        or membership.role != Role.PARTICIPANT
+    ):
+        return None
+    return membership
+
+
 async def _decide(update: Update, context: BotContext, cb: Callback, approve: bool) -> str | None:
     async with context.db() as session:
         target = await _target(update, context, session, cb)
@@ -183,12 +197,8 @@ async def _remove_ask(update: Update, context: BotContext, cb: Callback) -> str 
         if isinstance(target, str):
             return target
         group, user_id = target
-        membership = await get_membership(session, group.id, user_id)
-        if (
-            membership is None
-            or membership.status != MemberStatus.ACTIVE
-            or membership.role != Role.PARTICIPANT
-        ):
+        membership = await _active_participant(session, group.id, user_id)
+        if membership is None:
             return t.NOT_MEMBER
         user = await get_user(session, user_id)
     await send(
@@ -209,12 +219,8 @@ async def _remove(update: Update, context: BotContext, cb: Callback) -> str | No
         if isinstance(target, str):
             return target
         group, user_id = target
-        membership = await get_membership(session, group.id, user_id)
-        if (
-            membership is None
-            or membership.status != MemberStatus.ACTIVE
-            or membership.role != Role.PARTICIPANT
-        ):
+        membership = await _active_participant(session, group.id, user_id)
+        if membership is None:
             return t.NOT_MEMBER
         membership.status = MemberStatus.REMOVED
         membership.updated_at = context.clock.now()
