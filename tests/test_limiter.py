@@ -412,3 +412,36 @@ def test_invariants_random_arrivals(
     assert times[-1] <= worst
     assert h.limiter.stats.granted == len(arrivals)
     assert h.limiter.stats.waiting == 0
+
+
+async def drive_late(clock: ManualClock, tasks: list[asyncio.Task[None]], late: float) -> None:
+    """Like `drive`, but every timer wakes `late` seconds after its deadline (a busy loop)."""
+    await settle()
+    while not all(t.done() for t in tasks):
+        deadline = clock.next_deadline()
+        assert deadline is not None, "deadlock: tasks pending but nobody sleeps"
+        clock.advance(max(0.0, deadline - clock.monotonic()) + late)
+        await settle()
+
+
+@pytest.mark.parametrize("late", [0.0007, 0.0019])
+async def test_late_timer_does_not_lower_the_rate_nor_burst(late: float) -> None:
+    """Timer lateness within the catch-up is not accumulated: 301 sends at 30/s still take
+    10 s (not 10 s + 300 x late), and no 1 s window holds more than 30 sends."""
+    h = Harness(global_rate=30.0, per_private_chat_interval=1.0)
+    await drive_late(h.clock, [h.spawn(chat) for chat in range(1, 302)], late)
+    times = h.times()
+    assert times[-1] == pytest.approx(10.0 + late, abs=1e-6)
+    assert max_in_window(times, 1.0) <= 30
+    assert min(gaps(times[1:])) >= 1 / 30 - late - EPS
+    h.limiter.close()
+
+
+async def test_much_later_timer_starts_a_new_schedule() -> None:
+    """A grant later than the catch-up is accounted at its real time: no burst to make up."""
+    h = Harness(global_rate=30.0)
+    await drive_late(h.clock, [h.spawn(chat) for chat in range(1, 32)], 0.01)
+    times = h.times()
+    assert min(gaps(times)) >= 1 / 30 - EPS
+    assert times[-1] == pytest.approx(30 * (1 / 30 + 0.01), abs=1e-6)
+    h.limiter.close()

@@ -7,6 +7,12 @@ any 60 s window per group chat (``chat_id < 0``), and a global pause after HTTP 
 Waiters are granted by a single dispatcher (``_pump``) driven by one timer task:
 priority waiters first (FIFO), then bulk waiters FIFO by arrival, skipping any
 chat that is blocked by its own per-chat limit (no head-of-line blocking).
+
+A queued waiter granted by a timer that woke a little late (the event loop rounds sleeps up to
+the millisecond and may be busy) is accounted at its scheduled slot when it is at most
+``_CATCH_UP`` (and a quarter of the interval) late, so timer lateness does not accumulate into a
+lower rate; two sends are never closer than ``interval - _CATCH_UP`` and the long-run rate never
+exceeds ``global_rate``. Anything later starts a new schedule at the grant time.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ BROADCAST_PAID_RATE = 1000.0
 
 GROUP_WINDOW = 60.0
 """Sliding window (seconds) of the per-group limit."""
+
+_CATCH_UP = 0.002
+"""Seconds of timer lateness a queued grant may make up (see the module docstring)."""
 
 _MIN_PRUNE_THRESHOLD = 1024
 
@@ -73,6 +82,7 @@ class RateLimiter:
         self._clock = clock
         self._interval = 1.0 / global_rate
         self._tolerance = (burst - 1) * self._interval
+        self._catch_up = min(_CATCH_UP, self._interval / 4)
         self._tat = -math.inf  # GCRA theoretical arrival time
         self._private_interval = per_private_chat_interval
         self._group_limit = group_per_minute
@@ -192,9 +202,10 @@ class RateLimiter:
         """Earliest time the global rate and any 429 pause allow a send."""
         return max(self._tat - self._tolerance, self._paused_until)
 
-    def _record(self, chat_id: int, now: float) -> None:
-        """Account one send to ``chat_id`` at ``now``."""
-        self._tat = max(self._tat, now) + self._interval
+    def _record(self, chat_id: int, now: float, *, queued: bool = False) -> None:
+        """Account one send to ``chat_id`` at ``now`` (a ``queued`` one may be a bit late)."""
+        on_schedule = queued and self._tat < now <= self._tat + self._catch_up
+        self._tat = (self._tat if on_schedule else max(self._tat, now)) + self._interval
         if chat_id >= 0:
             self._private_next[chat_id] = now + self._private_interval
         else:
@@ -215,7 +226,7 @@ class RateLimiter:
 
     def _grant(self, waiter: _Waiter, now: float, priority: bool) -> None:
         """Record the send and release the waiting ``acquire``."""
-        self._record(waiter.chat_id, now)
+        self._record(waiter.chat_id, now, queued=True)
         self._count(waiter.since, now, priority)
         self._stats.waiting -= 1
         waiter.future.set_result(None)
