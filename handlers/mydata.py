@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InputFile, Update
+from telegram import BotCommandScopeChat, InputFile, Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
@@ -81,6 +81,12 @@ async def on_button(update: Update, context: BotContext, cb: Callback) -> None:
     await _drop_keyboard(update)
     log.info("user %s deleted their data", tg_user.id)
     await reply(update, t.FORGET_DONE)
+    if not context.services.is_admin(tg_user.id):
+        # A facilitator's own menu goes too: after /forget they start over as anyone does.
+        try:
+            await context.bot.delete_my_commands(scope=BotCommandScopeChat(tg_user.id))
+        except TelegramError as error:
+            log.warning("could not reset the menu of user %s: %s", tg_user.id, type(error).__name__)
 
 
 async def _drop_keyboard(update: Update) -> None:

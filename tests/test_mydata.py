@@ -152,3 +152,14 @@ async def test_old_forget_confirmation_expires(bot: BotHarness) -> None:
     await bot.send(64, "/forget")
     replies = await bot.press(64, "Yes, delete everything")
     assert "deleted everything" in texts_of(replies)
+
+
+async def test_forget_resets_a_facilitators_menu(bot: BotHarness) -> None:
+    from tests.test_facilitator_steps import FAC, enrol_facilitator
+
+    await enrol_facilitator(bot)
+    scope = {"type": "chat", "chat_id": FAC}
+    assert "announce" in [c["command"] for c in await bot.emu.commands(scope)]
+    await bot.send(FAC, "/forget")
+    await bot.press(FAC, "Yes, delete everything")
+    assert await bot.emu.commands(scope) == []
