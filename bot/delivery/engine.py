@@ -143,6 +143,7 @@ class DeliveryEngine:
         self._kick = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._dispatching: asyncio.Lock = asyncio.Lock()
+        self._turns: dict[int, asyncio.Future[None]] = {}
         self._stopping = False
         self._outage_pause = 0.0
         self.send_timeout: float | None = None
@@ -217,42 +218,76 @@ class DeliveryEngine:
             )
 
     async def _deliver(self, row: Delivery) -> None:
-        """One delivery: lateness, rate slot, claim + render, send, record."""
+        """One delivery, queued for its rate slot after the previous one to the same chat
+        (renders finish in any order; messages to one person keep their due order)."""
+        before = self._turns.get(row.recipient_id)
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turns[row.recipient_id] = turn
+        try:
+            await self._deliver_in_turn(row, before, turn)
+        finally:
+            if not turn.done():
+                turn.set_result(None)
+            if self._turns.get(row.recipient_id) is turn:
+                del self._turns[row.recipient_id]
+
+    async def _deliver_in_turn(
+        self, row: Delivery, before: asyncio.Future[None] | None, turn: asyncio.Future[None]
+    ) -> None:
+        """Lateness, render, rate slot (after `before`; then `turn` is done), claim, send.
+
+        Rendering happens before the rate slot is taken, so the only thing between a granted
+        slot and the HTTP request is the committed "sending" mark (a crash after it can never
+        cause a resend); a slot is not spent waiting for the database to build a message.
+        """
         clock = self.services.clock
         window = self.services.settings.checkin_late_window_minutes
         reason = late_reason(row, clock.now(), window)
         if reason is not None:
             await self._final(row, DeliveryStatus.SKIPPED, reason)
             return
-        await self.limiter.acquire(row.recipient_id)
-        now = clock.now()
-        rendered: Rendered | None = None
-        try:
-            async with self.services.transaction() as session:
-                reason = late_reason(row, now, window)
-                if reason is not None:
-                    rendered = Rendered(skip=reason)
-                else:
-                    render = outbox.RENDERERS.get(row.kind)
-                    if render is None:
-                        rendered = Rendered(skip=f"no renderer for {row.kind}")
-                    else:
-                        rendered = await render(session, row, self.services)
-                if rendered.skip is None and not await repo.start_attempt(
-                    session, row.id, worker=self.worker, now=now, lease=SEND_LEASE
-                ):
-                    self.stats.lost_claims += 1
-                    return
-        except Exception as error:
-            log.exception("rendering delivery %s failed", row.id)
-            await self._retry(row, f"render error: {type(error).__name__}", row.attempts + 1)
+        rendered = await self._render(row)
+        if rendered is None:
             return
-        assert rendered is not None
         if rendered.skip is not None:
             await self._final(row, DeliveryStatus.SKIPPED, rendered.skip)
             return
+        if before is not None:
+            await asyncio.wait({before})
+        await self.limiter.acquire(row.recipient_id)
+        turn.set_result(None)
+        now = clock.now()
+        reason = late_reason(row, now, window)  # the wait for the slot may have made it late
+        if reason is not None:
+            await self._final(row, DeliveryStatus.SKIPPED, reason)
+            return
+        try:
+            async with self.services.transaction() as session:
+                claimed = await repo.start_attempt(
+                    session, row.id, worker=self.worker, now=now, lease=SEND_LEASE
+                )
+        except Exception as error:
+            log.exception("marking delivery %s as sending failed", row.id)
+            await self._retry(row, f"claim error: {type(error).__name__}", row.attempts + 1)
+            return
+        if not claimed:
+            self.stats.lost_claims += 1
+            return
         row.attempts += 1
         await self._send_and_record(row, rendered)
+
+    async def _render(self, row: Delivery) -> Rendered | None:
+        """Build the message from the database (None when rendering failed: retried later)."""
+        render = outbox.RENDERERS.get(row.kind)
+        if render is None:
+            return Rendered(skip=f"no renderer for {row.kind}")
+        try:
+            async with self.services.transaction() as session:
+                return await render(session, row, self.services)
+        except Exception as error:
+            log.exception("rendering delivery %s failed", row.id)
+            await self._retry(row, f"render error: {type(error).__name__}", row.attempts + 1)
+            return None
 
     async def _send_and_record(self, row: Delivery, rendered: Rendered) -> None:
         try:
