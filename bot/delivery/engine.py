@@ -144,6 +144,8 @@ class DeliveryEngine:
         self._loop_task: asyncio.Task[None] | None = None
         self._dispatching: asyncio.Lock = asyncio.Lock()
         self._turns: dict[int, asyncio.Future[None]] = {}
+        self._sent: list[tuple[Delivery, int, datetime]] = []
+        self._sent_writer: asyncio.Task[None] | None = None
         self._stopping = False
         self._outage_pause = 0.0
         self.send_timeout: float | None = None
@@ -207,6 +209,7 @@ class DeliveryEngine:
                 for task in done:
                     if task.exception() is not None:
                         log.error("delivery task crashed: %r", task.exception())
+            await self._drain_sent()
             return self.stats.sent - sent_before
 
     async def _reserve(self, limit: int, cutoff: datetime) -> list[Delivery]:
@@ -319,7 +322,7 @@ class DeliveryEngine:
             await self._retry(row, f"error: {type(error).__name__}", row.attempts)
         else:
             self._outage_pause = 0.0
-            await self._final(row, DeliveryStatus.SENT, None, message_id=message_id)
+            self._record_sent(row, message_id)
 
     async def _send(self, chat_id: int, rendered: Rendered) -> int:
         """The Bot API call; the engine already holds the rate slot."""
@@ -395,6 +398,54 @@ class DeliveryEngine:
                     .values(unreachable_since=now)
                     .execution_options(synchronize_session=False)
                 )
+        await self._recorded(row, status, reason, message_id, ok)
+
+    def _record_sent(self, row: Delivery, message_id: int) -> None:
+        """Queue a SENT outcome; one writer commits whatever queued up meanwhile in one
+        transaction (group commit: fewer round trips per send, no added wait). Until it is
+        committed the row stays "sending", so even a crash now cannot cause a resend."""
+        self._sent.append((row, message_id, self.services.clock.now()))
+        if self._sent_writer is None or self._sent_writer.done():
+            self._sent_writer = asyncio.get_running_loop().create_task(self._write_sent())
+
+    async def _write_sent(self) -> None:
+        """Commit queued SENT outcomes in batches until none are left."""
+        while self._sent:
+            batch, self._sent = self._sent, []
+            try:
+                async with self.services.transaction() as session:
+                    oks = [
+                        await repo.finish(
+                            session, row.id, worker=self.worker, status=DeliveryStatus.SENT,
+                            now=at, message_id=message_id,
+                        )
+                        for row, message_id, at in batch
+                    ]
+            except Exception:
+                log.exception("recording %s sent deliveries failed; one by one", len(batch))
+                for row, message_id, _ in batch:
+                    try:
+                        await self._final(row, DeliveryStatus.SENT, None, message_id=message_id)
+                    except Exception:  # stays "sending": UNKNOWN after its lease, never resent
+                        log.exception("recording delivery %s as sent failed", row.id)
+                continue
+            for (row, message_id, _), ok in zip(batch, oks, strict=True):
+                await self._recorded(row, DeliveryStatus.SENT, None, message_id, ok)
+
+    async def _drain_sent(self) -> None:
+        """Wait until every queued SENT outcome is committed."""
+        while self._sent_writer is not None and not self._sent_writer.done():
+            await asyncio.wait({self._sent_writer})
+
+    async def _recorded(
+        self,
+        row: Delivery,
+        status: DeliveryStatus,
+        reason: str | None,
+        message_id: int | None,
+        ok: bool,
+    ) -> None:
+        """Count a committed final outcome and run the kind's hooks."""
         if not ok:
             self.stats.lost_claims += 1
             return
