@@ -302,3 +302,39 @@ async def test_cancel_and_move_notify_members_and_replan_reminders(any_bot: BotH
     await deliver_due(h.app)
     texts = await bot_texts(h, 121)
     assert len(texts) == 3 and "starts in 1 hour" in texts[2]
+
+
+async def test_a_failing_renderer_retries_that_row_and_the_batch_still_goes(
+    any_bot: BotHarness,
+) -> None:
+    """Rows are rendered together before their rate slots; one renderer error rolls back only
+    its own try: that row waits for a retry (attempt counted), the others are sent once."""
+    from bot.delivery import outbox
+
+    h = any_bot
+    now = h.clock.now()
+
+    async def boom(session: object, delivery: Delivery, services: object) -> outbox.Rendered:
+        raise RuntimeError("renderer bug")
+
+    outbox.renderer("test_boom")(boom)  # type: ignore[arg-type]
+    try:
+        async with h.db() as session:
+            for uid in (301, 302, 303, 304):
+                kind = "test_boom" if uid == 302 else NOTICE
+                await enqueue(session, kind=kind, key=f"rb:{uid}", recipient_id=uid,
+                              due_at=now, now=now, payload={"text": f"Hello {uid}"})
+        assert await deliver_due(h.app) == 3
+        rows = {uid: (status, outcome) for uid, status, outcome in await statuses(h)}
+        assert rows[302] == ("pending", "render error: RuntimeError")
+        assert all(rows[uid] == ("sent", None) for uid in (301, 303, 304))
+        for uid in (301, 303, 304):
+            assert await bot_texts(h, uid) == [f"Hello {uid}"]
+        async with h.db() as session:
+            failed = await session.scalar(select(Delivery).where(Delivery.key == "rb:302"))
+            assert failed is not None and failed.attempts == 1
+        h.clock.advance(timedelta(minutes=1))
+        assert await deliver_due(h.app) == 0
+        assert await bot_texts(h, 302) == []
+    finally:
+        outbox.RENDERERS.pop("test_boom", None)

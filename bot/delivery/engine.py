@@ -104,6 +104,10 @@ def _not_sent(error: BaseException) -> bool:
     return isinstance(cause, httpx.PoolTimeout | httpx.ConnectTimeout | httpx.ConnectError)
 
 
+class _RenderFailed(Exception):
+    """Internal: a renderer failed inside a shared rendering transaction."""
+
+
 @dataclass
 class EngineStats:
     """Counters of one engine (what it did since start)."""
@@ -201,8 +205,10 @@ class DeliveryEngine:
             while True:
                 room = self.concurrency - len(inflight)
                 if room >= refill_at:
-                    for row in await self._reserve(room, cutoff):
-                        inflight.add(asyncio.create_task(self._deliver(row)))
+                    rows = await self._reserve(room, cutoff)
+                    rendered = await self._render_many(rows)
+                    for row in rows:
+                        inflight.add(asyncio.create_task(self._deliver(row, rendered.get(row.id))))
                 if not inflight:
                     break
                 done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
@@ -220,14 +226,38 @@ class DeliveryEngine:
                 lease=RESERVE_LEASE,
             )
 
-    async def _deliver(self, row: Delivery) -> None:
+    async def _render_many(self, rows: list[Delivery]) -> dict[int, Rendered | Exception]:
+        """Render reserved rows that are not late, sharing transactions (renderers only read):
+        after a renderer error the rest continue in a fresh transaction."""
+        now = self.services.clock.now()
+        window = self.services.settings.checkin_late_window_minutes
+        todo = [row for row in rows if late_reason(row, now, window) is None]
+        results: dict[int, Rendered | Exception] = {}
+        while todo:
+            with contextlib.suppress(_RenderFailed):
+                async with self.services.transaction() as session:
+                    while todo:
+                        row = todo.pop(0)
+                        render = outbox.RENDERERS.get(row.kind)
+                        if render is None:
+                            results[row.id] = Rendered(skip=f"no renderer for {row.kind}")
+                            continue
+                        try:
+                            results[row.id] = await render(session, row, self.services)
+                        except Exception as error:
+                            log.exception("rendering delivery %s failed", row.id)
+                            results[row.id] = error
+                            raise _RenderFailed from error  # roll back, go on in a new one
+        return results
+
+    async def _deliver(self, row: Delivery, rendered: Rendered | Exception | None = None) -> None:
         """One delivery, queued for its rate slot after the previous one to the same chat
         (renders finish in any order; messages to one person keep their due order)."""
         before = self._turns.get(row.recipient_id)
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._turns[row.recipient_id] = turn
         try:
-            await self._deliver_in_turn(row, before, turn)
+            await self._deliver_in_turn(row, rendered, before, turn)
         finally:
             if not turn.done():
                 turn.set_result(None)
@@ -235,9 +265,14 @@ class DeliveryEngine:
                 del self._turns[row.recipient_id]
 
     async def _deliver_in_turn(
-        self, row: Delivery, before: asyncio.Future[None] | None, turn: asyncio.Future[None]
+        self,
+        row: Delivery,
+        prepared: Rendered | Exception | None,
+        before: asyncio.Future[None] | None,
+        turn: asyncio.Future[None],
     ) -> None:
-        """Lateness, render, rate slot (after `before`; then `turn` is done), claim, send.
+        """Lateness, render (unless `prepared`), rate slot (after `before`; then `turn` is
+        done), claim, send.
 
         Rendering happens before the rate slot is taken, so the only thing between a granted
         slot and the HTTP request is the committed "sending" mark (a crash after it can never
@@ -249,7 +284,11 @@ class DeliveryEngine:
         if reason is not None:
             await self._final(row, DeliveryStatus.SKIPPED, reason)
             return
-        rendered = await self._render(row)
+        if isinstance(prepared, Exception):
+            reason = f"render error: {type(prepared).__name__}"
+            await self._retry(row, reason, row.attempts + 1)
+            return
+        rendered = prepared or await self._render(row)
         if rendered is None:
             return
         if rendered.skip is not None:
