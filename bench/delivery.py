@@ -8,7 +8,8 @@ scale   P participants with daily prompts and G groups with weekly sessions: sta
         idle planner tick, planning lateness p50/p99 - ours (indexed next-due times, batched
         enqueue_many + bulk next_prompt_at updates) side by side with the naive design (one
         APScheduler job per participant), each in its own process. Our lateness is due time to
-        the end of the planner tick that committed the row (when the dispatcher can see it);
+        when the committed row was first seen by a reader polling every 50 ms (when a
+        dispatcher could see it; each planner round commits on its own);
         planner_now_lateness is due time to the planner round's `now` (the row's created_at).
 inbound check-in-like updates/s through process_update with a real database vs a trivial echo
         handler on the same application.
@@ -237,13 +238,21 @@ async def scale_ours(participants: int, groups: int, window_s: float) -> dict[st
             idle = time.monotonic() - t0
             interval = 1.0
             end = seeded + timedelta(seconds=LEAD_S + window_s + 3)
-            ticks: list[tuple[int, datetime]] = []  # (highest delivery id, tick committed at)
+            seen: list[tuple[int, datetime]] = []  # (highest committed delivery id, seen at)
+
+            async def watch() -> None:  # what a dispatcher could see, every 50 ms
+                while True:
+                    async with engine.connect() as conn:
+                        top = await conn.scalar(select(func.max(Delivery.id))) or 0
+                    seen.append((top, datetime.now(UTC)))
+                    await asyncio.sleep(0.05)
+
+            watcher = asyncio.create_task(watch())
             while datetime.now(UTC) < end:  # the planner's job, every `interval`
                 await eng.plan()
-                done_at = datetime.now(UTC)
-                async with engine.connect() as conn:
-                    ticks.append((await conn.scalar(select(func.max(Delivery.id))) or 0, done_at))
                 await asyncio.sleep(interval)
+            await asyncio.sleep(0.2)
+            watcher.cancel()
             async with engine.connect() as conn:
                 rows = (await conn.execute(
                     select(Delivery.id, Delivery.due_at, Delivery.created_at)
@@ -251,9 +260,9 @@ async def scale_ours(participants: int, groups: int, window_s: float) -> dict[st
                 )).all()
             await stop_bot(app)
         await engine.dispose()
-    tops = [top for top, _ in ticks]
+    tops = [top for top, _ in seen]
     late = sorted(
-        (ticks[bisect.bisect_left(tops, row_id)][1] - due).total_seconds()
+        (seen[bisect.bisect_left(tops, row_id)][1] - due).total_seconds()
         for row_id, due, _ in rows
     )
     stamped = sorted((created - due).total_seconds() for _, due, created in rows)

@@ -9,6 +9,9 @@ Guarantees (see storage/repositories/deliveries.py for the row life cycle):
 - at Telegram's limits: one `RateLimiter` for the whole bot; a 429 pauses everything.
 No transaction is open during an HTTP call.
 
+Per send: reserved rows are rendered together before any rate slot is taken; after the slot only
+the committed "sending" mark precedes the HTTP request; SENT outcomes are group-committed.
+
 Triggering: in a running bot PTB's JobQueue (APScheduler) calls `plan()` every
 PLANNER_INTERVAL_SECONDS and wakes the dispatcher loop. Tests call `tick()` directly.
 """
