@@ -4,17 +4,19 @@ in the middle of a fan-out, and two dispatchers on one PostgreSQL database."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.outbox import NOTICE, Planned, enqueue_many
 from bot.delivery.testing import deliver_due, engine_of
 from storage.models import Delivery
+from tests.db import engine_with_schema, fresh_postgres_database, require_postgres
 from tests.harness import BotHarness, running_bot
 
 
@@ -97,16 +99,24 @@ async def test_403_in_the_middle_of_a_fan_out(bot: BotHarness) -> None:
     assert await deliver_due(h.app) == 0
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL")
-async def test_two_dispatchers_on_one_database_send_each_message_once(
-    tmp_path: Path, any_engine: object, any_db_url: str
-) -> None:
-    if not any_db_url.startswith("postgresql"):
-        pytest.skip("two processes on one database: PostgreSQL")
-    from sqlalchemy.ext.asyncio import AsyncEngine
+@pytest.fixture
+async def pg_db_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database (skipped without TEST_DATABASE_URL, required in CI)."""
+    async with fresh_postgres_database(require_postgres()) as url:
+        yield url
 
-    assert isinstance(any_engine, AsyncEngine)
+
+@pytest.mark.postgres
+async def test_two_dispatchers_on_one_database_send_each_message_once(
+    tmp_path: Path, pg_db_url: str
+) -> None:
+    any_db_url = pg_db_url
+    async with engine_with_schema(pg_db_url) as any_engine:
+        await _two_dispatchers(tmp_path, any_engine, any_db_url)
+
+
+async def _two_dispatchers(tmp_path: Path, any_engine: AsyncEngine, any_db_url: str) -> None:
+    """Two applications (REPLICAS=2) dispatch one fan-out on one PostgreSQL database."""
     from cryptography.fernet import Fernet
 
     env = {"REPLICAS": "2", "DATABASE_URL": any_db_url,

@@ -107,9 +107,7 @@ async def marks(session: AsyncSession, occ: SessionOccurrence) -> list[tuple[str
                     Attendance.occurrence_id == occ.id
                 )
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     going = set(
         (
