@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -89,17 +88,15 @@ async def note_reachable(update: Update, context: BotContext) -> None:
         blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
     elif update.message is None and update.callback_query is None:
         return
+    # One conditional UPDATE (usually touching no row): this runs for every message and button.
+    if blocked:
+        change, value = User.unreachable_since.is_(None), context.clock.now()
+    else:
+        change, value = User.unreachable_since.is_not(None), None
     async with context.db() as session:
-        since = await session.scalar(select(User.unreachable_since).where(User.id == tg_user.id))
-        if blocked and since is None:
-            value = context.clock.now()
-        elif not blocked and since is not None:
-            value = None
-        else:
-            return
         await session.execute(
             sql_update(User)
-            .where(User.id == tg_user.id)
+            .where(User.id == tg_user.id, change)
             .values(unreachable_since=value)
             .execution_options(synchronize_session=False)
         )
